@@ -1,0 +1,107 @@
+"""Organisation units and people."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import READ_ALL_ROLES, STAFF_ROLES, Role
+
+
+class OrgUnit(models.Model):
+    """A unit of the organisation tree: government, office, department,
+    street or town office, community committee, contractor."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("Government (区政府)")
+        OFFICE = "office", _("Governance office (城市治理办)")
+        DEPARTMENT = "department", _("Department (职能部门)")
+        STREET = "street", _("Street or town (镇街)")
+        COMMUNITY = "community", _("Community (社区/村)")
+        CONTRACTOR = "contractor", _("Contractor unit (作业单位)")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # The administrative division this unit governs (streets, communities);
+    # kept as a code so accounts does not depend on places.
+    division_code = models.CharField(_("division code"), max_length=12, blank=True, db_index=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation unit")
+        verbose_name_plural = _("organisation units")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestors(self) -> list[OrgUnit]:
+        chain: list[OrgUnit] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    def descendant_ids(self) -> set[int]:
+        """Ids of this unit and every unit below it (one query per level)."""
+        ids = {self.pk}
+        frontier = [self.pk]
+        while frontier:
+            frontier = list(OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.update(frontier)
+        return ids
+
+
+class User(AbstractUser):
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("organisation unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    post = models.CharField(_("post"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        permissions = [("manage_roles", "Can assign roles to users")]
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            names = set(self.groups.values_list("name", flat=True)) if self.pk else set()
+            cached = frozenset(Role(n) for n in names if n in Role.values)
+            self._roles_cache = cached
+        return cached
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role_names(self) -> list[str]:
+        return [str(r.label) for r in sorted(self.roles)]
+
+    @property
+    def is_government_staff(self) -> bool:
+        return self.is_active and (self.is_superuser or bool(self.roles & STAFF_ROLES))
+
+    @property
+    def reads_all(self) -> bool:
+        return self.is_active and (self.is_superuser or bool(self.roles & READ_ALL_ROLES))
