@@ -202,7 +202,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
-STATICFILES_DIRS = [BASE_DIR / "static"]
+import xstatic.pkg.leaflet as _leaflet  # noqa: E402  (Leaflet served by Zhili itself: no CDN)
+
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/leaflet", _leaflet.BASE_DIR)]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("ZHILI_MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {

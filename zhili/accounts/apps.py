@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "zhili.accounts"
     label = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = _("Organisation and people")
 
     def ready(self) -> None:
         from .roles import sync_roles

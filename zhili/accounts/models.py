@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,12 +56,40 @@ class OrgUnit(models.Model):
             node = node.parent
         return chain[::-1]
 
+    def creates_cycle(self, new_parent: OrgUnit | None) -> bool:
+        """Whether putting this unit under ``new_parent`` would make a loop.
+
+        Walks up from the new parent; the tree is a few levels deep, so this
+        is a handful of single-row queries.
+        """
+        node = new_parent
+        seen: set[int] = set()
+        while node is not None:
+            if node.pk == self.pk or node.pk in seen:
+                return True
+            seen.add(node.pk)
+            node = node.parent
+        return False
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is not None and self.creates_cycle(self.parent):
+            raise ValidationError(
+                {
+                    "parent": _(
+                        "A unit cannot be placed under itself or under one of its own sub-units."
+                    )
+                }
+            )
+
     def descendant_ids(self) -> set[int]:
         """Ids of this unit and every unit below it (one query per level)."""
         ids = {self.pk}
         frontier = [self.pk]
         while frontier:
-            frontier = list(OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            frontier = list(
+                OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
             ids.update(frontier)
         return ids
 
@@ -86,7 +115,14 @@ class User(AbstractUser):
     def roles(self) -> frozenset[Role]:
         cached = getattr(self, "_roles_cache", None)
         if cached is None:
-            names = set(self.groups.values_list("name", flat=True)) if self.pk else set()
+            if not self.pk:
+                names: set[str] = set()
+            elif "groups" in getattr(self, "_prefetched_objects_cache", {}):
+                # Lists of people prefetch groups; reuse them instead of a
+                # query per row.
+                names = {g.name for g in self.groups.all()}
+            else:
+                names = set(self.groups.values_list("name", flat=True))
             cached = frozenset(Role(n) for n in names if n in Role.values)
             self._roles_cache = cached
         return cached

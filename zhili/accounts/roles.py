@@ -28,7 +28,9 @@ class Role(models.TextChoices):
 # Roles whose members work inside government and may see internal pages.
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
 # Roles that may read everything (but not necessarily change it).
-READ_ALL_ROLES = frozenset({Role.DISTRICT_LEADER, Role.OFFICE_STAFF, Role.SYSADMIN, Role.SHIFT_LEAD})
+READ_ALL_ROLES = frozenset(
+    {Role.DISTRICT_LEADER, Role.OFFICE_STAFF, Role.SYSADMIN, Role.SHIFT_LEAD}
+)
 
 _VIEW_PLACES = [
     "places.view_division",

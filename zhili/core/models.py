@@ -66,3 +66,27 @@ def record(
         before=before,
         after=after,
     )
+
+
+class TickRun(models.Model):
+    """One run of ``zhili tick``: which clock handlers ran and what they did.
+
+    The newest unfinished row doubles as the lock that stops two overlapping
+    ticks (cron plus a manual run) from escalating the same case twice.
+    """
+
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    results = models.JSONField(default=dict)
+    ok = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+
+class Lease(models.Model):
+    """A named lease claimed with a conditional UPDATE (works on SQLite and PostgreSQL)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    held_until = models.DateTimeField()
+    holder = models.CharField(max_length=80, blank=True)

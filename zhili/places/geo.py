@@ -14,7 +14,6 @@ from functools import lru_cache
 import numpy as np
 import pyproj
 import shapely
-from shapely.ops import transform as _transform
 
 WGS84 = pyproj.CRS.from_epsg(4490)  # CGCS2000 geographic; equal to WGS84 at metre level
 
@@ -49,7 +48,8 @@ def to_metric(geom: shapely.Geometry, epsg: int | None = None) -> tuple[shapely.
         c = geom.centroid if not geom.is_empty else None
         epsg = gk_epsg(c.x if c is not None else 114.0)
     fwd, _inv = _transformers(epsg)
-    return _transform(fwd.transform, geom), epsg
+    projected = shapely.transform(geom, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+    return projected, epsg
 
 
 def lonlat_to_metric(lon: np.ndarray, lat: np.ndarray, epsg: int) -> tuple[np.ndarray, np.ndarray]:
