@@ -48,7 +48,13 @@ REFERENCE = [
     # (lbsyun.baidu.com webapi/guide/changeposition, from=1 WGS84, to=5
     # bd09ll); the answer {"x":114.2307519546763,"y":29.57908428837437} is
     # the response recorded by several API users for that request.
-    ("wgs84", "bd09", (114.21892734521, 29.575429778924), (114.2307519546763, 29.57908428837437), 2e-5),
+    (
+        "wgs84",
+        "bd09",
+        (114.21892734521, 29.575429778924),
+        (114.2307519546763, 29.57908428837437),
+        2e-5,
+    ),
     # Aliyun address purification TransferCoord documentation example
     # (help.aliyun.com, "coordinate-system-conversion"): GCJ02
     # 120.026268,30.279164 -> WGS84 120.021519,30.281543, BD09 120.032768,30.285238.
@@ -115,7 +121,9 @@ def test_round_trip_wgs_bd(lon, lat):
 
 
 def test_round_trip_dense_grid_is_much_tighter_than_required():
-    lon, lat = np.meshgrid(np.linspace(_W + 0.1, _E - 0.1, 300), np.linspace(_S + 0.1, _N - 0.1, 300))
+    lon, lat = np.meshgrid(
+        np.linspace(_W + 0.1, _E - 0.1, 300), np.linspace(_S + 0.1, _N - 0.1, 300)
+    )
     for a, b in [("wgs84", "gcj02"), ("gcj02", "bd09"), ("wgs84", "bd09")]:
         x, y = convert(*convert(lon, lat, a, b), b, a)
         assert np.max(np.abs(x - lon)) < 1e-9
@@ -177,7 +185,9 @@ def test_bd09_shift_is_applied_everywhere():
 
 
 def test_cgcs2000_is_wgs84_and_identity_routes():
-    assert convert_point(116.4, 39.9, "CGCS2000", "gcj02") == convert_point(116.4, 39.9, "wgs84", "gcj02")
+    assert convert_point(116.4, 39.9, "CGCS2000", "gcj02") == convert_point(
+        116.4, 39.9, "wgs84", "gcj02"
+    )
     assert convert_point(116.4, 39.9, "cgcs2000", "wgs84") == (116.4, 39.9)
     assert convert_point(116.4, 39.9, "bd09", "bd09") == (116.4, 39.9)
 

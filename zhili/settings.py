@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "zhili.workcal",
     "zhili.accounts",
     "zhili.places",
+    "zhili.cases",
     "zhili.demo",
 ]
 

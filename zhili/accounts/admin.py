@@ -56,6 +56,15 @@ class UserAdmin(DjangoUserAdmin):
         (_("Organisation"), {"fields": ("first_name", "org_unit", "post", "phone")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Only a superuser makes superusers; roles need accounts.manage_roles.
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        if not request.user.has_perm("accounts.manage_roles"):
+            readonly += ["groups"]
+        return readonly
+
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             super().save_model(request, obj, form, change)

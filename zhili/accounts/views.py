@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -30,9 +30,14 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
+_KIND_ORDER = {kind: i for i, kind in enumerate(OrgUnit.Kind.values)}
+
+
 def build_tree(units: list[OrgUnit]) -> list[TreeNode]:
     """Nest units under their parents; units whose parent is not in the list
-    become roots, so a partial list still renders."""
+    become roots, so a partial list still renders.  Siblings come in the
+    order of the kinds (office, departments, streets, ...), then by code."""
+    units = sorted(units, key=lambda u: (_KIND_ORDER.get(u.kind, 99), u.code))
     nodes = {u.pk: TreeNode(u) for u in units}
     roots: list[TreeNode] = []
     for unit in units:
@@ -41,7 +46,7 @@ def build_tree(units: list[OrgUnit]) -> list[TreeNode]:
     return roots
 
 
-def _with_member_counts(qs):
+def _with_member_counts(qs: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
     return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True)))
 
 
@@ -50,7 +55,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
     if not can_see_org_tree(request.user):
         # Residents get the answer of every internal page: not found.
         raise Http404(_("No such page."))
-    units = list(_with_member_counts(visible_org_units(request.user)).order_by("code"))
+    units = list(_with_member_counts(visible_org_units(request.user)))
     return render(request, "accounts/org_tree.html", {"roots": build_tree(units)})
 
 
@@ -66,7 +71,7 @@ def org_unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "unit": unit,
         "ancestors": unit.ancestors(),
-        "children": list(_with_member_counts(unit.children.all()).order_by("code")),
+        "children": [n.unit for n in build_tree(list(_with_member_counts(unit.children.all())))],
         "members": members,
         "member_total": unit.members.filter(is_active=True).count(),
         "can_manage_users": can_manage_users(request.user),

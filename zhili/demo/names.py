@@ -11,9 +11,7 @@ import numpy as np
 
 # Towns and villages take their names from the land: a qualifier and a
 # landform (塘 pond, 岗 hillock, 涌 creek, 滘 and 冲 waterways, 围 polder...).
-PLACE_FIRST = tuple(
-    "大小新上下东西南北石沙水山高白黄青榕罗朗莲龙凤鹤梅竹松桂杨柳坑禾良茶泰富合"
-)
+PLACE_FIRST = tuple("大小新上下东西南北石沙水山高白黄青榕罗朗莲龙凤鹤梅竹松桂杨柳坑禾良茶泰富合")
 PLACE_SECOND = tuple("塘岗涌围洲沙滘冲坪田边头尾湾岭口埔基寨墩岸坑洞陂")
 
 # Urban residents' committees usually carry auspicious or descriptive words.
@@ -56,8 +54,10 @@ def unique_names(
 def person_name(rng: np.random.Generator, taken: set[str]) -> str:
     while True:
         name = SURNAMES[int(rng.integers(len(SURNAMES)))] + GIVEN[int(rng.integers(len(GIVEN)))]
-        if rng.random() < 0.4:
-            name += GIVEN[int(rng.integers(len(GIVEN)))]
+        if rng.random() < 0.6:
+            extra = GIVEN[int(rng.integers(len(GIVEN)))]
+            if extra != name[-1]:
+                name += extra
         if name not in taken:
             taken.add(name)
             return name

@@ -105,7 +105,9 @@ def _gcj_offset(lon: FloatArray, lat: FloatArray) -> Pair:
     return dlon, dlat
 
 
-def _fixed_point(forward: _Transform, x: FloatArray, y: FloatArray, x0: FloatArray, y0: FloatArray) -> Pair:
+def _fixed_point(
+    forward: _Transform, x: FloatArray, y: FloatArray, x0: FloatArray, y0: FloatArray
+) -> Pair:
     """Solve ``forward(w) = (x, y)`` for w, starting from (x0, y0)."""
     wx, wy = x0.copy(), y0.copy()
     active = np.flatnonzero(np.isfinite(x) & np.isfinite(y))

@@ -202,3 +202,79 @@ class BoundaryVersion(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
+
+
+class Facility(models.Model):
+    """A public service facility from the facility registry (cultural
+    stations, libraries, volunteer stations...), used by the service-circle
+    analyses and shown on maps."""
+
+    class Kind(models.TextChoices):
+        CULTURAL_STATION = "cultural_station", _("Cultural station (文化站)")
+        LIBRARY = "library", _("Library (图书馆)")
+        LIBRARY_BRANCH = "library_branch", _("Library branch (图书馆分馆)")
+        SELF_SERVICE_LIBRARY = "self_service_library", _("Self-service library (自助图书馆)")
+        VOLUNTEER_STATION = "volunteer_station", _("Volunteer station (志愿服务站)")
+        VOLUNTEER_POST = "volunteer_post", _("Volunteer post (志愿服务岗)")
+        VOLUNTEER_POINT = "volunteer_point", _("Volunteer point (志愿服务点)")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, db_index=True)
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    grid_code = models.CharField(_("unit grid"), max_length=15, blank=True, db_index=True)
+    synthetic = models.BooleanField(_("synthetic demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        ordering = ["kind", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Dataset(models.Model):
+    """A named array dataset kept for analyses: a walking network (nodes and
+    edges) or population points, stored as a compressed NumPy archive so
+    millions of rows load in one read instead of one row per node."""
+
+    class Kind(models.TextChoices):
+        NETWORK = "network", _("Street network")
+        POPULATION = "population", _("Population points")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    data = models.BinaryField(_("data (npz)"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    synthetic = models.BooleanField(_("synthetic demo data"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dataset")
+        verbose_name_plural = _("datasets")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def arrays(self) -> dict:
+        import io
+
+        import numpy as np
+
+        with np.load(io.BytesIO(bytes(self.data)), allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+
+    @staticmethod
+    def pack(**arrays) -> bytes:
+        import io
+
+        import numpy as np
+
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue()

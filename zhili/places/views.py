@@ -191,3 +191,50 @@ def locate_view(request: HttpRequest) -> JsonResponse:
     if hit is None:
         return JsonResponse({"found": False, "lon": lon, "lat": lat})
     return JsonResponse({"found": True, "lon": lon, "lat": lat, "grid": hit.grid, "community": hit.community, "street": hit.street, "district": hit.district})
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    from pathlib import Path
+
+    from django.core.files.storage import default_storage
+    from django.shortcuts import redirect
+
+    from .access import can_import_boundaries
+    from .forms import BoundaryImportForm
+    from .tasks import import_boundaries
+
+    if not can_import_boundaries(request.user):
+        raise Http404
+    form = BoundaryImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        stored = default_storage.save(f"imports/boundaries{Path(upload.name).suffix.lower()}", upload)
+        result = import_boundaries.enqueue(
+            stored_name=stored,
+            kind=form.cleaned_data["kind"],
+            valid_from=form.cleaned_data["valid_from"].isoformat(),
+            actor_id=request.user.pk,
+            commit=form.cleaned_data["commit"],
+        )
+        return redirect("places:import_status", result_id=result.id)
+    return render(request, "places/import.html", {"form": form})
+
+
+@login_required
+def import_status(request: HttpRequest, result_id: str) -> HttpResponse:
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    from .access import can_import_boundaries
+    from .tasks import import_boundaries
+
+    if not can_import_boundaries(request.user):
+        raise Http404
+    try:
+        result = import_boundaries.get_result(result_id)
+    except (TaskResultDoesNotExist, ValueError):
+        raise Http404 from None
+    if result.kwargs.get("actor_id") != request.user.pk:
+        raise Http404
+    report = result.return_value if result.status == "SUCCESSFUL" else None
+    return render(request, "places/import_status.html", {"result": result, "report": report})

@@ -122,7 +122,7 @@ ZH_PLURAL: dict[str, str] = {
     "This unit has %(counter)s active member; you may not see the list.": (
         "本单位在岗 %(counter)s 人，您无权查看名单。"
     ),
-    "Login is locked after %(limit)s failed attempt.": "连续 %(limit)s 次登录失败后将锁定。",
+    "Login is locked after %(limit)s failed attempt.": "连续登录失败 %(limit)s 次，账号已锁定。",
 }
 
 EXTRA_PLURALS = {

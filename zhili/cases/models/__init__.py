@@ -1,0 +1,4 @@
+"""Models of the case system, one module per concern."""
+
+from .catalogue import *  # noqa: F401,F403
+from .components import *  # noqa: F401,F403

@@ -1,0 +1,92 @@
+"""zhili demo: migrate, load the synthetic demo district, serve it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from zhili.accounts.roles import Role
+from zhili.demo.load import demo_loaded, demo_logins, load_demo, remove_demo
+
+
+class Command(BaseCommand):
+    help = "Create the synthetic demo district (deterministic from --seed) and serve Zhili on it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--reset", action="store_true", help="Remove the demo data and load it afresh.")
+        parser.add_argument("--seed", type=int, default=2017)
+        parser.add_argument("--no-serve", action="store_true", help="Load and print the logins, do not serve.")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
+
+    def handle(self, *args, reset: bool, seed: int, no_serve: bool, host: str, port: int, workers: int, **opts) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if reset and demo_loaded():
+            self.stdout.write("Removing the demo district…")
+            remove_demo()
+        if not demo_loaded():
+            self.stdout.write(f"Loading the synthetic demo district (seed {seed})…")
+            started = time.monotonic()
+            d = load_demo(seed)
+            summary = ", ".join(f"{k} {v}" for k, v in d.summary().items())
+            self.stdout.write(f"Loaded {d.name} in {time.monotonic() - started:.1f} s: {summary}")
+            self.stdout.write(d.note)
+        else:
+            self.stdout.write("The demo district is already loaded (use --reset to load it afresh).")
+        self._print_logins(seed, host, port)
+        if no_serve:
+            return
+        self._serve(host, port, workers)
+
+    def _print_logins(self, seed: int, host: str, port: int) -> None:
+        labels = {r.value: str(r.label) for r in Role}
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (synthetic people) for http://{host}:{port}/ :")
+        self.stdout.write(f"  {'role':<34} {'username':<14} {'password':<22} name")
+        for login in demo_logins(seed):
+            pw = "(changed by the user)" if login.password_changed else login.password
+            self.stdout.write(f"  {labels.get(login.role, login.role):<34} {login.username:<14} {pw:<22} {login.display_name} · {login.org}")
+        self.stdout.write("")
+
+    def _serve(self, host: str, port: int, workers: int) -> None:
+        env = dict(os.environ)
+        zhili = [sys.executable, "-m", "zhili"]
+        procs = [
+            subprocess.Popen(zhili + ["db_worker", "--no-startup-delay"], env=env),
+            subprocess.Popen(zhili + ["tick", "--loop", "60"], env=env, stdout=subprocess.DEVNULL),
+            subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "zhili.wsgi:application", "--bind", f"{host}:{port}",
+                 "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "5"],
+                env=env,
+            ),
+        ]
+        self.stdout.write(f"Serving on http://{host}:{port}/ (web, task worker, tick loop); Ctrl-C stops.")
+
+        def stop(*_args: object) -> None:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+            failed = [p.args for p in procs if p.poll() not in (None, 0)]
+            if failed:
+                self.stderr.write(f"a server process stopped: {failed}")
+        except KeyboardInterrupt:
+            pass
+        stop()
