@@ -11,11 +11,14 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "Zhili-test-2026"
+pytest_plugins = ["tests.fixtures_places", "tests.fixtures_cases"]
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Production hashing costs ~0.2 s a password; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -46,6 +49,20 @@ def make_user(db):
         return user
 
     return make
+
+
+@pytest.fixture
+def english(client):
+    """Run a test in English: direct calls and the test client's pages.
+
+    The interface is Chinese by default; tests that match message texts
+    read them in the msgid language."""
+    from django.conf import settings as dj_settings
+    from django.utils import translation
+
+    client.cookies[dj_settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 # Named personas, one per role (names are how the tests talk about them).
@@ -87,3 +104,57 @@ def admin_qian(make_user, org):
 @pytest.fixture
 def resident_liu(make_user):
     return make_user("liu.jumin", "resident", first_name="刘居民")
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags for a closed network: without the background-networking switches
+# Chromium keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def demo_district(transactional_db):
+    """The synthetic demo district, loaded as ``zhili demo`` loads it."""
+    from zhili.demo.load import load_demo
+    from zhili.places.services import clear_cache
+
+    clear_cache()
+    district = load_demo(2017)
+    yield district
+    clear_cache()
+
+
+def login(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

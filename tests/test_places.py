@@ -10,51 +10,26 @@ import shapely
 from django.core.management import CommandError, call_command
 from shapely.geometry import box, mapping
 
+from tests.fixtures_places import (  # noqa: F401
+    COMM_E,
+    COMM_W,
+    DISTRICT,
+    STREET,
+    X0,
+    Y0,
+    D,
+    divisions_fc,
+    fc,
+    feat,
+    quarter_grids,
+)
 from zhili.places.actions import BoundaryImportError, boundaries_import, responsibility_grid_save
 from zhili.places.boundaries import BoundaryFileError, parse_geojson, read_features
 from zhili.places.geo import area_m2, gk_central_meridian, gk_epsg
 from zhili.places.models import Division, UnitGrid
 from zhili.places.services import locate, locate_many
 
-# A 2 km x 2 km toy district near Gaoming: one street, two communities side by side.
-X0, Y0, D = 112.80, 22.80, 0.02
-DISTRICT = box(X0, Y0, X0 + D, Y0 + D)
-STREET = DISTRICT
-COMM_W = box(X0, Y0, X0 + D / 2, Y0 + D)
-COMM_E = box(X0 + D / 2, Y0, X0 + D, Y0 + D)
-
-
-def fc(*features: dict) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": list(features)}, ensure_ascii=False)
-
-
-def feat(code: str, geom, name: str = "", **props) -> dict:
-    return {"type": "Feature", "properties": {"code": code, "name": name or code, **props}, "geometry": mapping(geom)}
-
-
-def divisions_fc() -> str:
-    return fc(
-        feat("440699", DISTRICT, "测试区"),
-        feat("440699001", STREET, "测试街道"),
-        feat("440699001001", COMM_W, "西社区", population=5000),
-        feat("440699001002", COMM_E, "东社区", population=7000),
-    )
-
-
-def quarter_grids(community_code: str, poly) -> list[dict]:
-    """Four grids tiling a community rectangle."""
-    x0, y0, x1, y1 = poly.bounds
-    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-    parts = [box(x0, y0, xm, ym), box(xm, y0, x1, ym), box(x0, ym, xm, y1), box(xm, ym, x1, y1)]
-    return [feat(f"{community_code}{i:03d}", p) for i, p in enumerate(parts, start=1)]
-
-
-@pytest.fixture
-def district(db):
-    boundaries_import(actor=None, kind="divisions", features=parse_geojson(divisions_fc()), valid_from=date(2024, 1, 1))
-    grids = quarter_grids("440699001001", COMM_W) + quarter_grids("440699001002", COMM_E)
-    boundaries_import(actor=None, kind="grids", features=parse_geojson(fc(*grids)), valid_from=date(2024, 1, 1))
-
+pytestmark = pytest.mark.usefixtures("english")
 
 # --- projections -------------------------------------------------------------
 

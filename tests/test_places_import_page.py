@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from tests.test_places import divisions_fc, fc, feat
 from zhili.places.models import Division
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def run_worker() -> None:

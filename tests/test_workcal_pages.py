@@ -69,7 +69,8 @@ def test_year_page_for_inspector(client, inspector_li):
 
 def test_page_in_english(client, inspector_li):
     client.force_login(inspector_li)
-    r = client.get("/calendar/?year=2026", HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"  # the language switcher's cookie
+    r = client.get("/calendar/?year=2026")
     page = r.content.decode()
     assert "Working calendar 2026" in page and "Office hours" in page
 

@@ -18,7 +18,7 @@ from django.db.models import Max, Min, Q
 from .models import BoundaryVersion, Division, UnitGrid
 
 _lock = threading.Lock()
-_cache: dict[tuple[int, date | None], Any] = {}
+_cache: dict[tuple[tuple[int, str], date | None], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,11 @@ class PlaceHit:
     district: str
 
 
-def boundary_version() -> int:
-    row = BoundaryVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    return int(row or 0)
+def boundary_version() -> tuple[int, str]:
+    """The counter and the time it moved: a restored or rolled-back database
+    can repeat a counter value, never both."""
+    row = BoundaryVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
+    return (int(row[0]), row[1].isoformat()) if row else (0, "")
 
 
 def _epoch(at: date | None) -> date | None:

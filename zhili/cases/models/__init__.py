@@ -2,3 +2,4 @@
 
 from .catalogue import *  # noqa: F401,F403
 from .components import *  # noqa: F401,F403
+from .case import *  # noqa: F401,F403

@@ -15,6 +15,14 @@ from zhili.accounts.roles import Role
 from zhili.demo.load import demo_loaded, demo_logins, load_demo, remove_demo
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify counting CJK characters as two columns, as terminals do."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - used)
+
+
 class Command(BaseCommand):
     help = "Create the synthetic demo district (deterministic from --seed) and serve Zhili on it."
 
@@ -49,10 +57,13 @@ class Command(BaseCommand):
         labels = {r.value: str(r.label) for r in Role}
         self.stdout.write("")
         self.stdout.write(f"Demo logins (synthetic people) for http://{host}:{port}/ :")
-        self.stdout.write(f"  {'role':<34} {'username':<14} {'password':<22} name")
+        self.stdout.write("  " + _pad("role", 18) + _pad("username", 14) + _pad("password", 22) + "name")
         for login in demo_logins(seed):
             pw = "(changed by the user)" if login.password_changed else login.password
-            self.stdout.write(f"  {labels.get(login.role, login.role):<34} {login.username:<14} {pw:<22} {login.display_name} · {login.org}")
+            self.stdout.write(
+                "  " + _pad(labels.get(login.role, login.role), 18) + _pad(login.username, 14) + _pad(pw, 22)
+                + f"{login.display_name} · {login.org}".rstrip(" ·")
+            )
         self.stdout.write("")
 
     def _serve(self, host: str, port: int, workers: int) -> None:

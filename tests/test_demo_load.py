@@ -1,0 +1,54 @@
+"""zhili demo: the synthetic district lands in the database through the real import paths."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from zhili.accounts.models import OrgUnit, User
+from zhili.demo.load import demo_loaded, demo_password, load_demo, remove_demo
+from zhili.places.models import Dataset, Division, Facility, ResponsibilityGrid, UnitGrid
+
+
+def test_demo_command_loads_once_and_resets(db, capsys):
+    call_command("demo", "--no-serve")
+    out = capsys.readouterr().out
+    assert "jiandu1" in out and "zhili-jiandu1" in out and "合成" in out
+    assert Division.objects.filter(level="community").count() == 43
+    assert UnitGrid.objects.current().count() == 1500
+    assert all(g.synthetic for g in UnitGrid.objects.all()[:10])
+    # Every role has a persona who can log in with the printed password.
+    roles = set(User.objects.filter(username__in=["jiandu1", "admin1", "jumin1"]).values_list("groups__name", flat=True))
+    assert roles == {"inspector", "sysadmin", "resident"}
+    assert User.objects.get(username="jiandu1").check_password(demo_password("jiandu1"))
+
+    call_command("demo", "--no-serve")  # second run: nothing duplicated
+    assert "already loaded" in capsys.readouterr().out
+    assert UnitGrid.objects.count() == 1500
+
+    jiandu = User.objects.get(username="jiandu1")
+    jiandu.set_password("a-new-Password-2026")
+    jiandu.save()
+    call_command("demo", "--no-serve")
+    assert "changed by the user" in capsys.readouterr().out
+
+    call_command("demo", "--no-serve", "--reset")
+    assert UnitGrid.objects.count() == 1500
+    assert User.objects.get(username="jiandu1").check_password(demo_password("jiandu1"))
+
+
+def test_demo_content(db):
+    d = load_demo(2017)
+    assert demo_loaded()
+    assert ResponsibilityGrid.objects.filter(inspector__isnull=False).count() == 43
+    assert Facility.objects.count() == len(d.facilities) and not Facility.objects.filter(grid_code="").exists()
+    network = Dataset.objects.get(kind="network").arrays()
+    assert len(network["lon"]) == d.network.n_nodes and len(network["u"]) == d.network.n_edges
+    pop = Dataset.objects.get(kind="population").arrays()
+    assert int(pop["weight"].sum()) == d.population == sum(
+        Division.objects.filter(level="community").values_list("population", flat=True)
+    )
+    streets = Division.objects.filter(level="street")
+    assert streets.count() == 4 and all(s.org_unit_id for s in streets)
+    assert OrgUnit.objects.filter(code__startswith="DEMO-").count() == len(d.org_units)
+    remove_demo()
+    assert not demo_loaded() and UnitGrid.objects.count() == 0 and not OrgUnit.objects.filter(code__startswith="DEMO-").exists()

@@ -1,0 +1,3 @@
+"""Admin registrations of the cases app, one module per concern."""
+
+from . import admin_catalogue  # noqa: F401

@@ -1,0 +1,43 @@
+"""Step time limits and deadlines (pure apart from reading the StepLimit table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from .lifecycle import Step
+
+# Defaults for the steps other than handling, as centres commonly set them
+# (minutes to a few working hours); each is editable as a StepLimit row.
+DEFAULT_STEP_LIMITS: dict[Step, tuple[Decimal, str]] = {
+    Step.INTAKE: (Decimal("0.5"), "work_hours"),
+    Step.VERIFY: (Decimal("1"), "work_hours"),
+    Step.FILE: (Decimal("0.5"), "work_hours"),
+    Step.DISPATCH: (Decimal("0.5"), "work_hours"),
+    Step.HANDLE: (Decimal("3"), "work_days"),  # when the category has no standard condition
+    Step.CHECK: (Decimal("2"), "work_hours"),
+    Step.CLOSE: (Decimal("1"), "work_hours"),
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: Decimal
+    unit: str
+
+
+def step_limit(step: Step) -> Limit:
+    from .models import StepLimit
+
+    row = StepLimit.objects.filter(step=step.value).values_list("amount", "unit").first()
+    if row:
+        return Limit(Decimal(row[0]), row[1])
+    amount, unit = DEFAULT_STEP_LIMITS[step]
+    return Limit(amount, unit)
+
+
+def deadline(start: datetime, limit: Limit) -> datetime:
+    from .catalogue import deadline_for
+
+    return deadline_for(start, limit.amount, limit.unit)
