@@ -24,7 +24,7 @@ def test_inspector_clicks_a_grid_and_sees_its_code(page, live_server, demo_distr
     grid = demo_district.grids[len(demo_district.grids) // 3]
     target = shapely.Point(grid.polygon.representative_point())
     page.evaluate(
-        "([lat, lon]) => window.zhiliGridMap.setView([lat, lon], 17, {animate: false})", [target.y, target.x]
+        "([lat, lon]) => { window.zhiliGridMap.setView([lat, lon], 17, {animate: false}); }", [target.y, target.x]
     )
     page.wait_for_timeout(300)
     xy = page.evaluate(

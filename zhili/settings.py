@@ -98,6 +98,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     # Zhili's own apps; dependencies point down this list, never up.
     "zhili.core",
     "zhili.workcal",
@@ -221,6 +224,24 @@ TASKS = {
     "default": {
         "BACKEND": env_str("ZHILI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
+}
+
+# --- REST API ----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zhili API",
+    "DESCRIPTION": "Cases, actions, categories, grids and evaluation of the Zhili platform.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 # --- maps ------------------------------------------------------------------

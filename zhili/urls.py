@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("zhili.accounts.urls")),
     path("places/", include("zhili.places.urls")),
     path("calendar/", include("zhili.workcal.urls")),
+    path("cases/", include("zhili.cases.urls")),
+    path("api/v1/", include("zhili.cases.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
