@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from shapely.geometry import Point, box
 
-from tests.test_places import COMM_E, COMM_W, divisions_fc, fc, feat, quarter_grids
+from tests.fixtures_places import fc, feat
 from zhili.cases.actions_catalogue import (
     CJT214_PATH,
     GBT_PATH,
@@ -45,11 +45,9 @@ YUNCHENG = "YUNCHENG"
 YC_NAME = "运城市数字化城市管理立案结案标准"
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are checked in English here; ``test_messages_in_chinese`` checks the catalogue."""
-    with translation.override("en"):
-        yield
+# Messages are matched in English (the msgid language); test_messages_in_chinese
+# checks the Chinese catalogue.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def bj(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -67,18 +65,6 @@ def gbt(db) -> Catalogue:
     return Catalogue.objects.get(code=Catalogue.GBT)
 
 
-@pytest.fixture
-def district(db):
-    from zhili.places.actions import boundaries_import
-    from zhili.places.boundaries import parse_geojson
-
-    boundaries_import(
-        actor=None, kind="divisions", features=parse_geojson(divisions_fc()), valid_from=date(2024, 1, 1)
-    )
-    grids = quarter_grids("440699001001", COMM_W) + quarter_grids("440699001002", COMM_E)
-    boundaries_import(actor=None, kind="grids", features=parse_geojson(fc(*grids)), valid_from=date(2024, 1, 1))
-
-
 def yuncheng_rows() -> list[list[str]]:
     with open(YUNCHENG_PATH, encoding="utf-8", newline="") as f:
         return list(csv.reader(f))
@@ -91,7 +77,13 @@ def write_csv(path, rows, encoding="utf-8") -> str:
 
 
 def load_yuncheng(**kw):
-    opts = {"actor": None, "path": YUNCHENG_PATH, "catalogue_code": YUNCHENG, "new_catalogue": "运城", "standard_name": YC_NAME}
+    opts = {
+        "actor": None,
+        "path": YUNCHENG_PATH,
+        "catalogue_code": YUNCHENG,
+        "new_catalogue": "运城",
+        "standard_name": YC_NAME,
+    }
     opts.update(kw)
     return standard_load(**opts)
 
@@ -121,7 +113,10 @@ def test_catalogue_reload_is_idempotent_and_follows_the_file(gbt, tmp_path):
     del rows[2]  # 01002 污水井盖 withdrawn
     edited = catalogue_load_gbt(actor=None, path=write_csv(tmp_path / "gbt.csv", rows))
     assert (edited.created, edited.updated, edited.deactivated) == (0, 1, 1)
-    assert Category.objects.get(catalogue=gbt, kind="component", code="01001").minor_name == "供水井盖（改）"
+    assert (
+        Category.objects.get(catalogue=gbt, kind="component", code="01001").minor_name
+        == "供水井盖（改）"
+    )
     assert not Category.objects.get(catalogue=gbt, kind="component", code="01002").active
     assert Category.objects.filter(catalogue=gbt).count() == 403
 
@@ -306,7 +301,12 @@ def test_yuncheng_standard_loads_into_a_local_catalogue(gbt):
     report = load_yuncheng()
     assert report.rows == 519 and report.committed and report.catalogue_created
     assert report.categories_created == 190 and report.categories_matched == 0
-    assert report.by_unit == {"natural_days": 412, "natural_hours": 61, "emergency_work_hours": 42, "emergency_work_days": 4}
+    assert report.by_unit == {
+        "natural_days": 412,
+        "natural_hours": 61,
+        "emergency_work_hours": 42,
+        "emergency_work_days": 4,
+    }
     yc = Catalogue.objects.get(code=YUNCHENG)
     assert yc.is_local and yc.minor_digits == 2 and not yc.is_default
     assert yc.categories.filter(kind="component").count() == 92
@@ -360,9 +360,15 @@ def test_yuncheng_codes_are_not_cjt214_codes(gbt):
 def test_matching_codes_attach_and_missing_ones_are_added(gbt, tmp_path):
     catalogue_load_cjt214(actor=None)
     rows = yuncheng_rows()
-    keep = [rows[0]] + [r for r in rows[1:] if (r[0], r[1], r[3]) in {("部件", "01", "01"), ("部件", "01", "99"), ("事件", "01", "01")}]
+    keep = [rows[0]] + [
+        r
+        for r in rows[1:]
+        if (r[0], r[1], r[3]) in {("部件", "01", "01"), ("部件", "01", "99"), ("事件", "01", "01")}
+    ]
     path = write_csv(tmp_path / "part.csv", keep)
-    report = standard_load(actor=None, path=path, catalogue_code=Catalogue.CJT214, standard_name="节选")
+    report = standard_load(
+        actor=None, path=path, catalogue_code=Catalogue.CJT214, standard_name="节选"
+    )
     assert (report.categories_matched, report.categories_created, report.rows) == (1, 2, 12)
     cjt = Catalogue.objects.get(code=Catalogue.CJT214)
     assert cjt.categories.get(kind="component", code="0101").conditions.count() == 4
@@ -388,7 +394,13 @@ def test_bad_rows_are_all_reported_and_nothing_is_saved(db, tmp_path):
     with pytest.raises(CatalogueImportError) as info:
         load_yuncheng(path=write_csv(tmp_path / "bad.csv", rows))
     got = [(e.row, e.column) for e in info.value.row_errors]
-    assert got == [(2, "kind"), (3, "处置时限"), (4, "立案条件"), (5, "major_code"), (6, "minor_name")]
+    assert got == [
+        (2, "kind"),
+        (3, "处置时限"),
+        (4, "立案条件"),
+        (5, "major_code"),
+        (6, "minor_name"),
+    ]
     text = [str(e) for e in info.value.row_errors]
     assert "尽快" in text[1] and "Row 3" in text[1] or "第 3 行" in text[1]
     assert not Catalogue.objects.exists() and not StandardCondition.objects.exists()
@@ -425,7 +437,10 @@ def test_decode_text_prefers_utf8():
     [
         (b"", "empty"),
         (b"\n\n", "empty"),
-        ("kind,major_code,major_name,minor_code,minor_name,处置单位,主管部门,立案条件,结案条件,处置时限\n".encode(), "no rows"),
+        (
+            "kind,major_code,major_name,minor_code,minor_name,处置单位,主管部门,立案条件,结案条件,处置时限\n".encode(),
+            "no rows",
+        ),
         ("kind,code,name,时限\n部件,0101,上水井盖,2天\n".encode(), "major_code"),
     ],
 )
@@ -458,20 +473,31 @@ def test_xlsx_standard_with_numeric_codes(db, tmp_path):
     report = load_yuncheng(path=path)
     assert report.rows == 519 and report.encoding == "xlsx"
     assert Category.objects.filter(catalogue__code=YUNCHENG, code="0101", kind="component").exists()
-    assert StandardCondition.objects.get(category__code="0101", category__kind="component", order=1).source_row == 2
+    assert (
+        StandardCondition.objects.get(
+            category__code="0101", category__kind="component", order=1
+        ).source_row
+        == 2
+    )
 
 
 def test_code_cells():
     assert code_cell(1, 2) == "01" and code_cell(1.0, 3) == "001" and code_cell("14", 3) == "014"
     assert code_cell("01", 3) is None  # written as text with its zero: a 2-digit code
-    assert code_cell("0101", 2) is None and code_cell("a1", 2) is None and code_cell(True, 2) is None
+    assert (
+        code_cell("0101", 2) is None and code_cell("a1", 2) is None and code_cell(True, 2) is None
+    )
 
 
 def test_departments_link_to_org_units(db):
     from zhili.accounts.models import OrgUnit
 
-    drainage = OrgUnit.objects.create(code="PSZX", name="运城市排水服务中心", kind=OrgUnit.Kind.DEPARTMENT)
-    bureau = OrgUnit.objects.create(code="CGJ", name="城管局", short_name="运城市城市管理局", kind=OrgUnit.Kind.DEPARTMENT)
+    drainage = OrgUnit.objects.create(
+        code="PSZX", name="运城市排水服务中心", kind=OrgUnit.Kind.DEPARTMENT
+    )
+    bureau = OrgUnit.objects.create(
+        code="CGJ", name="城管局", short_name="运城市城市管理局", kind=OrgUnit.Kind.DEPARTMENT
+    )
     load_yuncheng()
     cond = StandardCondition.objects.get(category__kind="component", category__code="0102", order=1)
     assert cond.responsible_department == "运城市排水服务中心、各产权单位"
@@ -495,7 +521,9 @@ def test_standard_dry_run_and_permission(db, make_user):
 
 def test_new_catalogue_rules(gbt):
     with pytest.raises(CatalogueImportError, match="already exists"):
-        standard_load(actor=None, path=YUNCHENG_PATH, catalogue_code=Catalogue.GBT, new_catalogue="x")
+        standard_load(
+            actor=None, path=YUNCHENG_PATH, catalogue_code=Catalogue.GBT, new_catalogue="x"
+        )
     with pytest.raises(CatalogueImportError, match="new-catalogue"):
         standard_load(actor=None, path=YUNCHENG_PATH, catalogue_code="NOPE")
 
@@ -566,8 +594,17 @@ def test_components_import_csv_assigns_grids(census, org):
     assert (report.rows, report.created, report.updated, report.grids_assigned) == (3, 3, 0, 2)
     c = Component.objects.get(component_id="44069901001000001")
     assert c.category.code == "01001" and c.category.catalogue.code == Catalogue.GBT
-    assert (c.grid_code, c.community_code, c.street_code) == ("440699001001001", "440699001001", "440699001")
-    assert (c.status, c.accuracy, c.data_source, c.initial_date) == ("intact", "A", "surveyed", date(2024, 5, 1))
+    assert (c.grid_code, c.community_code, c.street_code) == (
+        "440699001001001",
+        "440699001001",
+        "440699001",
+    )
+    assert (c.status, c.accuracy, c.data_source, c.initial_date) == (
+        "intact",
+        "A",
+        "surveyed",
+        date(2024, 5, 1),
+    )
     assert c.supervising_org == org["zjj"] and c.owner_org is None
     assert c.county_code == "440699" and c.sequence == "000001"
     bin_ = Component.objects.get(component_id="44069903005000001")
@@ -578,7 +615,11 @@ def test_components_import_csv_assigns_grids(census, org):
 
 def test_components_reimport_updates(census, tmp_path):
     components_import(actor=None, path=census)
-    rows = [HEADER, comp_row("44069901001000001", status="丢失", change="2026/3/1"), comp_row("44069901001000003")]
+    rows = [
+        HEADER,
+        comp_row("44069901001000001", status="丢失", change="2026/3/1"),
+        comp_row("44069901001000003"),
+    ]
     report = components_import(actor=None, path=write_csv(tmp_path / "upd.csv", rows))
     assert (report.created, report.updated) == (1, 1)
     assert Component.objects.count() == 4
@@ -631,7 +672,9 @@ def test_components_import_xlsx(gbt, district, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["component_id", "name", "status", "lon", "lat", "initial_date", "accuracy"])
-    sheet.append(["44069901001000001", "供水井盖", "完好", W_SW[0], W_SW[1], datetime(2024, 5, 1), "A类"])
+    sheet.append(
+        ["44069901001000001", "供水井盖", "完好", W_SW[0], W_SW[1], datetime(2024, 5, 1), "A类"]
+    )
     sheet.append(["44069901014000001", "园林井盖", "intact", E_NE[0], E_NE[1], None, None])
     path = tmp_path / "c.xlsx"
     book.save(path)
@@ -643,7 +686,9 @@ def test_components_import_xlsx(gbt, district, tmp_path):
 
 def test_components_import_geojson(gbt, district, tmp_path):
     features = [
-        feat("", Point(*W_SW), 部件标识码="44069901001000001", 部件名称="供水井盖", 部件状态="破损"),
+        feat(
+            "", Point(*W_SW), 部件标识码="44069901001000001", 部件名称="供水井盖", 部件状态="破损"
+        ),
         feat("", Point(*E_NE), component_id="44069903005000001", status="intact"),
     ]
     for f in features:
@@ -655,10 +700,15 @@ def test_components_import_geojson(gbt, district, tmp_path):
     assert report.created == 2 and report.grids_assigned == 2
     assert Component.objects.get(component_id="44069901001000001").status == "damaged"
     bad = tmp_path / "bad.geojson"
-    bad.write_text(fc(feat("x", box(112.8, 22.8, 112.81, 22.81), component_id="44069901001000009")), encoding="utf-8")
+    bad.write_text(
+        fc(feat("x", box(112.8, 22.8, 112.81, 22.81), component_id="44069901001000009")),
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogueImportError) as info:
         components_import(actor=None, path=bad)
-    assert "Feature 1" in str(info.value.row_errors[0]) or "第 1 个要素" in str(info.value.row_errors[0])
+    assert "Feature 1" in str(info.value.row_errors[0]) or "第 1 个要素" in str(
+        info.value.row_errors[0]
+    )
     assert "Point" in info.value.row_errors[0].message
 
 
@@ -701,7 +751,13 @@ def test_components_import_is_bulk(gbt, district, tmp_path, django_assert_max_nu
 
 def test_component_full_clean(gbt, district):
     cover = Category.objects.get(catalogue=gbt, kind="component", code="01001")
-    c = Component(component_id="44069901001000001", category=cover, lon=W_SW[0], lat=W_SW[1], grid_code="440699001001001")
+    c = Component(
+        component_id="44069901001000001",
+        category=cover,
+        lon=W_SW[0],
+        lat=W_SW[1],
+        grid_code="440699001001001",
+    )
     c.full_clean()
     assert c.community_code == "440699001001"
     bin_ = Category.objects.get(catalogue=gbt, kind="component", code="03005")
@@ -733,7 +789,17 @@ def test_cli_load_catalogue_dry_run_then_commit(db, capsys):
 
 
 def test_cli_load_standard_dry_run_then_commit(gbt, capsys):
-    args = ["cases", "load-standard", str(YUNCHENG_PATH), "--catalogue", YUNCHENG, "--new-catalogue", "运城", "--name", YC_NAME]
+    args = [
+        "cases",
+        "load-standard",
+        str(YUNCHENG_PATH),
+        "--catalogue",
+        YUNCHENG,
+        "--new-catalogue",
+        "运城",
+        "--name",
+        YC_NAME,
+    ]
     call_command(*args)
     out = capsys.readouterr().out
     assert "519 conditions" in out and "nothing saved" in out
@@ -748,7 +814,16 @@ def test_cli_load_standard_reports_each_bad_row(gbt, tmp_path, capsys):
     rows[2][9] = "尽快"
     rows[3][9] = "2天3小时"
     with pytest.raises(CommandError, match="2 error"):
-        call_command("cases", "load-standard", write_csv(tmp_path / "b.csv", rows), "--catalogue", "X", "--new-catalogue", "x", "--commit")
+        call_command(
+            "cases",
+            "load-standard",
+            write_csv(tmp_path / "b.csv", rows),
+            "--catalogue",
+            "X",
+            "--new-catalogue",
+            "x",
+            "--commit",
+        )
     err = capsys.readouterr().err
     assert "尽快" in err and "2天3小时" in err
     assert not StandardCondition.objects.exists()
@@ -789,3 +864,41 @@ def test_shipped_files_match_shared_data():
     ]
     for ours, theirs in pairs:
         assert ours.read_bytes() == theirs.read_bytes(), ours.name
+
+
+def test_messages_in_chinese(db, tmp_path):
+    """The interface language is Chinese: row errors read in Chinese."""
+    rows = yuncheng_rows()[:3]
+    rows[2][9] = "尽快"
+    with translation.override("zh-hans"):
+        with pytest.raises(CatalogueImportError) as info:
+            load_yuncheng(path=write_csv(tmp_path / "b.csv", rows))
+        text = str(info.value.row_errors[0])
+        assert text.startswith("第 3 行“处置时限”列：") and "没有以数字开头" in text
+        assert str(Component._meta.verbose_name) == "部件"
+        assert str(U.EMERGENCY_WORK_HOURS.label) == "紧急工作时（连续计时）"
+
+
+def test_admin_pages(client, admin_qian, census):
+    from django.contrib.auth.models import Permission
+
+    load_yuncheng()
+    components_import(actor=None, path=census)
+    admin_qian.is_superuser = True
+    admin_qian.save()
+    client.force_login(admin_qian)
+    cond = StandardCondition.objects.filter(category__code="0101").first()
+    for url in (
+        "/admin/cases/catalogue/",
+        f"/admin/cases/category/?catalogue__id__exact={cond.category.catalogue_id}",
+        f"/admin/cases/category/{cond.category_id}/change/",
+        "/admin/cases/standardcondition/",
+        f"/admin/cases/standardcondition/{cond.pk}/change/",
+        "/admin/cases/component/",
+        f"/admin/cases/component/{Component.objects.first().pk}/change/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert (
+        Permission.objects.filter(codename__in=["manage_catalogue", "import_components"]).count()
+        == 2
+    )

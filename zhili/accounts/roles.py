@@ -33,6 +33,9 @@ READ_ALL_ROLES = frozenset(
 )
 
 _VIEW_PLACES = [
+    "cases.view_category",
+    "cases.view_standardcondition",
+    "cases.view_component",
     "places.view_division",
     "places.view_unitgrid",
     "places.view_responsibilitygrid",
@@ -58,6 +61,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "places.change_responsibilitygrid",
         "accounts.add_orgunit",
         "accounts.change_orgunit",
+        "cases.manage_catalogue",
+        "cases.import_components",
+        "cases.change_standardcondition",
+        "cases.change_component",
+        "cases.configure_dispatch",
+        "cases.export_cases",
     ],
     Role.DISTRICT_LEADER: [*_VIEW_PLACES, "accounts.view_user"],
     Role.SYSADMIN: [
@@ -81,6 +90,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workcal.delete_holidayday",
         "workcal.manage_calendar",
         "core.view_auditentry",
+        "cases.manage_catalogue",
+        "cases.import_components",
+        "cases.change_standardcondition",
+        "cases.change_component",
+        "cases.configure_dispatch",
+        "cases.export_cases",
     ],
     Role.RESIDENT: [],
 }

@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 
 from zhili.core.models import record
 
+from .catalogue import TimeUnit
 from .models import Catalogue, Category, Component, StandardCondition
 from .tabular import (
     CheckedStandard,
@@ -60,7 +61,6 @@ from .tabular import (
     same_name,
     table_records,
 )
-from .catalogue import TimeUnit
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GBT_PATH = DATA_DIR / "categories" / "gbt47678_5_2026.csv"
@@ -141,17 +141,37 @@ def _catalogue_rows(path: str | Path, minor_digits: int) -> list[dict[str, str]]
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
     for number, cells in table.rows:
-        rec = {f: (str(cells[i]).strip() if i < len(cells) and cells[i] is not None else "") for f, i in index.items()}
+        rec = {
+            f: (str(cells[i]).strip() if i < len(cells) and cells[i] is not None else "")
+            for f, i in index.items()
+        }
         kind = _KINDS.get(rec["kind"].lower())
         if kind is None:
-            errors.append(RowError(number, "kind", _("“%(value)s” is not a kind: write 部件 or 事件.") % {"value": rec["kind"]}))
+            errors.append(
+                RowError(
+                    number,
+                    "kind",
+                    _("“%(value)s” is not a kind: write 部件 or 事件.") % {"value": rec["kind"]},
+                )
+            )
             continue
         if not re.fullmatch(r"\d{2}", rec["major_code"]):
-            errors.append(RowError(number, "major_code", _("“%(value)s” is not a 2-digit major code.") % {"value": rec["major_code"]}))
+            errors.append(
+                RowError(
+                    number,
+                    "major_code",
+                    _("“%(value)s” is not a 2-digit major code.") % {"value": rec["major_code"]},
+                )
+            )
             continue
         if not re.fullmatch(rf"\d{{{minor_digits}}}", rec["minor_code"]):
             errors.append(
-                RowError(number, "minor_code", _("“%(value)s” is not a %(n)d-digit minor code.") % {"value": rec["minor_code"], "n": minor_digits})
+                RowError(
+                    number,
+                    "minor_code",
+                    _("“%(value)s” is not a %(n)d-digit minor code.")
+                    % {"value": rec["minor_code"], "n": minor_digits},
+                )
             )
             continue
         if not rec["minor_name"] or not rec["major_name"]:
@@ -160,7 +180,12 @@ def _catalogue_rows(path: str | Path, minor_digits: int) -> list[dict[str, str]]
         key = (kind, rec["major_code"], rec["minor_code"])
         if key in seen:
             errors.append(
-                RowError(number, "minor_code", _("%(code)s is already on row %(row)d.") % {"code": rec["major_code"] + rec["minor_code"], "row": seen[key]})
+                RowError(
+                    number,
+                    "minor_code",
+                    _("%(code)s is already on row %(row)d.")
+                    % {"code": rec["major_code"] + rec["minor_code"], "row": seen[key]},
+                )
             )
             continue
         seen[key] = number
@@ -173,7 +198,14 @@ def _catalogue_rows(path: str | Path, minor_digits: int) -> list[dict[str, str]]
 
 
 def _catalogue_load(
-    *, actor: Any, code: str, name: str, path: str | Path, minor_digits: int, make_default: bool | None, commit: bool
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    path: str | Path,
+    minor_digits: int,
+    make_default: bool | None,
+    commit: bool,
 ) -> CatalogueReport:
     _require(actor, "cases.manage_catalogue", _("You may not change the catalogue."))
     rows = _catalogue_rows(path, minor_digits)
@@ -188,7 +220,9 @@ def _catalogue_load(
         # reloading never takes the default from a city that chose another.
         has_default = Catalogue.objects.filter(is_default=True).exclude(pk=catalogue.pk).exists()
         if make_default or (make_default is None and not has_default):
-            Catalogue.objects.filter(is_default=True).exclude(pk=catalogue.pk).update(is_default=False)
+            Catalogue.objects.filter(is_default=True).exclude(pk=catalogue.pk).update(
+                is_default=False
+            )
             catalogue.is_default = True
         catalogue.save()
         existing = {(c.kind, c.major_code, c.minor_code): c for c in catalogue.categories.all()}
@@ -207,8 +241,14 @@ def _catalogue_load(
             cat = existing.get(key)
             if cat is None:
                 to_create.append(
-                    Category(catalogue=catalogue, kind=key[0], major_code=key[1], minor_code=key[2],
-                             code=key[1] + key[2], **values)  # fmt: skip
+                    Category(
+                        catalogue=catalogue,
+                        kind=key[0],
+                        major_code=key[1],
+                        minor_code=key[2],
+                        code=key[1] + key[2],
+                        **values,
+                    )  # fmt: skip
                 )
             elif any(getattr(cat, k) != v for k, v in values.items()):
                 for k, v in values.items():
@@ -223,9 +263,15 @@ def _catalogue_load(
             cat.active = False
         Category.objects.bulk_create(to_create, batch_size=500)
         Category.objects.bulk_update(
-            to_update + gone, ["major_name", "minor_name", "source", "active", "is_local"], batch_size=500
+            to_update + gone,
+            ["major_name", "minor_name", "source", "active", "is_local"],
+            batch_size=500,
         )
-        report.created, report.updated, report.deactivated = len(to_create), len(to_update), len(gone)
+        report.created, report.updated, report.deactivated = (
+            len(to_create),
+            len(to_update),
+            len(gone),
+        )
         report.is_default = catalogue.is_default
         for kind in Category.Kind:
             report.counts[kind.value] = catalogue.categories.filter(kind=kind, active=True).count()
@@ -234,7 +280,12 @@ def _catalogue_load(
             action="cases.catalogue_load",
             obj=catalogue,
             summary=_("%(c)d new, %(u)d changed, %(s)d unchanged, %(d)d withdrawn")
-            % {"c": report.created, "u": report.updated, "s": report.unchanged, "d": report.deactivated},
+            % {
+                "c": report.created,
+                "u": report.updated,
+                "s": report.unchanged,
+                "d": report.deactivated,
+            },
             after={"code": code, "counts": report.counts, "default": catalogue.is_default},
         )
         if not commit:
@@ -244,7 +295,11 @@ def _catalogue_load(
 
 
 def catalogue_load_gbt(
-    *, actor: Any, path: str | Path = GBT_PATH, commit: bool = True, make_default: bool | None = None
+    *,
+    actor: Any,
+    path: str | Path = GBT_PATH,
+    commit: bool = True,
+    make_default: bool | None = None,
 ) -> CatalogueReport:
     """Load or refresh GB/T 47678.5-2026 (153 component types, 250 event types).
 
@@ -258,7 +313,11 @@ def catalogue_load_gbt(
 
 
 def catalogue_load_cjt214(
-    *, actor: Any, path: str | Path = CJT214_PATH, commit: bool = True, make_default: bool | None = False
+    *,
+    actor: Any,
+    path: str | Path = CJT214_PATH,
+    commit: bool = True,
+    make_default: bool | None = False,
 ) -> CatalogueReport:
     """Load or refresh the older CJ/T 214 component list (2-digit minor codes)."""
     return _catalogue_load(
@@ -368,12 +427,27 @@ def standard_load(
     if catalogue_code is None:
         default = Catalogue.default()
         if default is None:
-            raise CatalogueImportError([RowError(0, "", _("No catalogue is loaded: run zhili cases load-catalogue first."))])
+            raise CatalogueImportError(
+                [
+                    RowError(
+                        0, "", _("No catalogue is loaded: run zhili cases load-catalogue first.")
+                    )
+                ]
+            )
         catalogue_code = default.code
     catalogue = Catalogue.objects.filter(code=catalogue_code).first()
     if catalogue is not None and new_catalogue:
         raise CatalogueImportError(
-            [RowError(0, "", _("The catalogue %(code)s already exists; leave out the new catalogue name to load into it.") % {"code": catalogue_code})]
+            [
+                RowError(
+                    0,
+                    "",
+                    _(
+                        "The catalogue %(code)s already exists; leave out the new catalogue name to load into it."
+                    )
+                    % {"code": catalogue_code},
+                )
+            ]
         )
     if catalogue is None and not new_catalogue:
         raise CatalogueImportError(
@@ -381,7 +455,9 @@ def standard_load(
                 RowError(
                     0,
                     "",
-                    _("No catalogue %(code)s. Load it (zhili cases load-catalogue), or give a name to create it as a local catalogue (--new-catalogue NAME).")
+                    _(
+                        "No catalogue %(code)s. Load it (zhili cases load-catalogue), or give a name to create it as a local catalogue (--new-catalogue NAME)."
+                    )
                     % {"code": catalogue_code},
                 )
             ]
@@ -400,7 +476,9 @@ def standard_load(
         checked.errors.sort(key=lambda e: (e.row, e.column))
         raise CatalogueImportError(checked.errors)
 
-    report = StandardReport(standard=standard_name, catalogue=catalogue_code, encoding=table.encoding)
+    report = StandardReport(
+        standard=standard_name, catalogue=catalogue_code, encoding=table.encoding
+    )
     creator = _user(actor)
     with transaction.atomic():
         if catalogue is None:
@@ -419,9 +497,17 @@ def standard_load(
             first = rows[0]
             new_categories.append(
                 Category(
-                    catalogue=catalogue, kind=key[0], major_code=key[1], minor_code=key[2],
-                    code=key[1] + key[2], major_name=first.major_name, minor_name=first.minor_name,
-                    source=(first.source or _("%(standard)s (local addition)") % {"standard": standard_name})[:300],
+                    catalogue=catalogue,
+                    kind=key[0],
+                    major_code=key[1],
+                    minor_code=key[2],
+                    code=key[1] + key[2],
+                    major_name=first.major_name,
+                    minor_name=first.minor_name,
+                    source=(
+                        first.source
+                        or _("%(standard)s (local addition)") % {"standard": standard_name}
+                    )[:300],
                     is_local=True,
                 )  # fmt: skip
             )
@@ -459,7 +545,9 @@ def standard_load(
                         created_by=creator,
                     )
                 )
-                report.by_unit[row.limit.unit.value] = report.by_unit.get(row.limit.unit.value, 0) + 1
+                report.by_unit[row.limit.unit.value] = (
+                    report.by_unit.get(row.limit.unit.value, 0) + 1
+                )
         StandardCondition.objects.bulk_create(conditions, batch_size=500)
         report.rows = len(conditions)
         record(
@@ -467,7 +555,12 @@ def standard_load(
             action="cases.standard_load",
             obj=catalogue,
             summary=_("%(standard)s: %(rows)d conditions on %(cats)d categories (%(new)d new)")
-            % {"standard": standard_name, "rows": report.rows, "cats": len(by_key), "new": report.categories_created},
+            % {
+                "standard": standard_name,
+                "rows": report.rows,
+                "cats": len(by_key),
+                "new": report.categories_created,
+            },
             after={
                 "standard": standard_name,
                 "file": path.name,
@@ -499,9 +592,16 @@ def _name_conflicts(
             "Code %(code)s is “%(theirs)s” in the catalogue %(catalogue)s, but “%(ours)s” in "
             "this file. This standard numbers its categories differently: load it into a "
             "catalogue of its own (--catalogue CODE --new-catalogue NAME)."
-        ) % {"code": cat.code, "theirs": cat.minor_name, "catalogue": catalogue.code, "ours": rows[0].minor_name}
+        ) % {
+            "code": cat.code,
+            "theirs": cat.minor_name,
+            "catalogue": catalogue.code,
+            "ours": rows[0].minor_name,
+        }
         if len(rows) > 1:
-            message += " " + _("Also rows %(rows)s.") % {"rows": ", ".join(str(r.row) for r in rows[1:])}
+            message += " " + _("Also rows %(rows)s.") % {
+                "rows": ", ".join(str(r.row) for r in rows[1:])
+            }
         errors.append(RowError(rows[0].row, "minor_name", message))
     return errors
 
@@ -548,7 +648,9 @@ def components_import(
     path = Path(path)
     catalogue = Catalogue.default()
     if catalogue is None:
-        raise CatalogueImportError([RowError(0, "", _("No catalogue is loaded: run zhili cases load-catalogue first."))])
+        raise CatalogueImportError(
+            [RowError(0, "", _("No catalogue is loaded: run zhili cases load-catalogue first."))]
+        )
     report = ComponentImportReport(catalogue=catalogue.code)
     unit = "row"
     labels: dict[str, str] = {}
@@ -571,12 +673,15 @@ def components_import(
         raise CatalogueImportError([RowError(0, "", _("The file has a header but no rows."))])
 
     codes = catalogue.component_codes()
-    counties = set(Division.objects.current().filter(level=Level.DISTRICT).values_list("code", flat=True))
+    counties = set(
+        Division.objects.current().filter(level=Level.DISTRICT).values_list("code", flat=True)
+    )
     legacy_hint: dict[str, str] = {}
     if catalogue.code != Catalogue.CJT214:
         legacy_hint = dict(
-            Category.objects.filter(catalogue__code=Catalogue.CJT214, kind=Category.Kind.COMPONENT)
-            .values_list("code", "minor_name")
+            Category.objects.filter(
+                catalogue__code=Catalogue.CJT214, kind=Category.Kind.COMPONENT
+            ).values_list("code", "minor_name")
         )
     rows, row_errors = check_component_records(
         records,
@@ -611,18 +716,26 @@ def components_import(
         found = str(located[i])
         if not found:
             errors.append(
-                RowError(row.row, labels.get("lon", "lon"),
-                         _("(%(lon).6f, %(lat).6f) lies outside every unit grid.") % {"lon": row.lon, "lat": row.lat},
-                         unit)  # fmt: skip
+                RowError(
+                    row.row,
+                    labels.get("lon", "lon"),
+                    _("(%(lon).6f, %(lat).6f) lies outside every unit grid.")
+                    % {"lon": row.lon, "lat": row.lat},
+                    unit,
+                )  # fmt: skip
             )
         elif not row.grid_code:
             row.grid_code = found
             report.grids_assigned += 1
         elif row.grid_code != found:
             errors.append(
-                RowError(row.row, grid_label,
-                         _("The location lies in unit grid %(found)s, not %(given)s.") % {"found": found, "given": row.grid_code},
-                         unit)  # fmt: skip
+                RowError(
+                    row.row,
+                    grid_label,
+                    _("The location lies in unit grid %(found)s, not %(given)s.")
+                    % {"found": found, "given": row.grid_code},
+                    unit,
+                )  # fmt: skip
             )
     if errors:
         errors.sort(key=lambda e: (e.row, e.column))
@@ -633,7 +746,9 @@ def components_import(
         stored: set[str] = set()
         for start in range(0, len(ids), 5000):
             stored.update(
-                Component.objects.filter(component_id__in=ids[start : start + 5000]).values_list("component_id", flat=True)
+                Component.objects.filter(component_id__in=ids[start : start + 5000]).values_list(
+                    "component_id", flat=True
+                )
             )
         _upsert(rows, codes, actor, stored)
         report.converted_legacy = sum(bool(r.converted_from) for r in rows)
@@ -711,11 +826,30 @@ def _upsert(rows: list[Any], codes: dict[str, Category], actor: Any, stored: set
 
     values = [
         (
-            r.component_id, codes[r.major_minor].pk, r.name, r.owner_unit, org_id(r.owner_unit),
-            r.maintainer_unit, org_id(r.maintainer_unit), r.supervising_unit,
-            r.supervising_unit_code, org_id(r.supervising_unit), r.grid_code, r.grid_code[:12],
-            r.grid_code[:9], r.status, r.lon, r.lat, r.accuracy, day(r.initial_date),
-            day(r.change_date), r.data_source, r.note, now, now, creator,
+            r.component_id,
+            codes[r.major_minor].pk,
+            r.name,
+            r.owner_unit,
+            org_id(r.owner_unit),
+            r.maintainer_unit,
+            org_id(r.maintainer_unit),
+            r.supervising_unit,
+            r.supervising_unit_code,
+            org_id(r.supervising_unit),
+            r.grid_code,
+            r.grid_code[:12],
+            r.grid_code[:9],
+            r.status,
+            r.lon,
+            r.lat,
+            r.accuracy,
+            day(r.initial_date),
+            day(r.change_date),
+            r.data_source,
+            r.note,
+            now,
+            now,
+            creator,
         )  # fmt: skip
         for r in rows
     ]

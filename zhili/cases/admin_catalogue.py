@@ -17,7 +17,15 @@ from .models import Catalogue, Category, Component, StandardCondition
 @admin.register(Catalogue)
 class CatalogueAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "is_default", "minor_digits", "is_local", "updated_at")
-    readonly_fields = ("code", "minor_digits", "is_local", "is_default", "source", "created_at", "updated_at")
+    readonly_fields = (
+        "code",
+        "minor_digits",
+        "is_local",
+        "is_default",
+        "source",
+        "created_at",
+        "updated_at",
+    )
 
     def has_add_permission(self, request):
         return False
@@ -39,7 +47,17 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ("code", "minor_name", "major_name", "kind", "catalogue", "is_local", "active")
     list_filter = ("catalogue", "kind", "is_local", "active")
     search_fields = ("code", "minor_name", "major_name")
-    readonly_fields = ("catalogue", "kind", "major_code", "major_name", "minor_code", "minor_name", "code", "source", "is_local")
+    readonly_fields = (
+        "catalogue",
+        "kind",
+        "major_code",
+        "major_name",
+        "minor_code",
+        "minor_name",
+        "code",
+        "source",
+        "is_local",
+    )
     inlines = [ConditionInline]
 
     def has_add_permission(self, request):
@@ -48,12 +66,32 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(StandardCondition)
 class StandardConditionAdmin(admin.ModelAdmin):
-    list_display = ("category", "order", "short_filing", "time_limit_display", "responsible_department", "standard")
+    list_display = (
+        "category",
+        "order",
+        "short_filing",
+        "time_limit_display",
+        "responsible_department",
+        "standard",
+    )
     list_filter = ("standard", "time_unit", "category__catalogue", "category__kind")
-    search_fields = ("filing_condition", "closing_condition", "responsible_department", "category__minor_name", "category__code")
+    search_fields = (
+        "filing_condition",
+        "closing_condition",
+        "responsible_department",
+        "category__minor_name",
+        "category__code",
+    )
     list_select_related = ("category",)
     autocomplete_fields = ("responsible_org", "supervising_org")
-    readonly_fields = ("category", "standard", "time_limit_text", "source_row", "created_at", "created_by")
+    readonly_fields = (
+        "category",
+        "standard",
+        "time_limit_text",
+        "source_row",
+        "created_at",
+        "created_by",
+    )
 
     @admin.display(description=_("filing condition (立案条件)"))
     def short_filing(self, obj: StandardCondition) -> str:
@@ -66,7 +104,15 @@ class StandardConditionAdmin(admin.ModelAdmin):
 
 @admin.register(Component)
 class ComponentAdmin(admin.ModelAdmin):
-    list_display = ("component_id", "name", "category", "status", "grid_code", "accuracy", "change_date")
+    list_display = (
+        "component_id",
+        "name",
+        "category",
+        "status",
+        "grid_code",
+        "accuracy",
+        "change_date",
+    )
     list_filter = ("status", "accuracy", "data_source", "category__major_name")
     search_fields = ("component_id", "name", "grid_code", "owner_unit", "maintainer_unit")
     list_select_related = ("category",)

@@ -245,7 +245,9 @@ def split_time_limit(text: str, *, day_unit: str = TimeUnit.NATURAL_DAYS) -> Tim
         unit = day_unit
     value = _tidy(value)
     if value <= 0:
-        raise TimeLimitError(_("“%(text)s”: the time limit must be longer than zero.") % {"text": raw})
+        raise TimeLimitError(
+            _("“%(text)s”: the time limit must be longer than zero.") % {"text": raw}
+        )
     hours = value * 24 if unit in _DAY_UNITS else value
     if hours > MAX_HOURS:
         raise TimeLimitError(_("“%(text)s” is longer than a year.") % {"text": raw})

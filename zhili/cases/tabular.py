@@ -152,7 +152,9 @@ def _read_xlsx(path: Path) -> Table:
         rows: list[tuple[int, list[Any]]] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = list(values)
-            while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+            while cells and (
+                cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())
+            ):
                 cells.pop()
             if not any(c is not None and str(c).strip() for c in cells):
                 continue
@@ -175,17 +177,22 @@ def map_columns(
     header: list[str], aliases: Mapping[str, Iterable[str]], required: Iterable[str]
 ) -> tuple[dict[str, int], dict[str, str]]:
     """Column index and header text of each field found; raises if a required one is missing."""
-    lookup: dict[str, str] = {}
-    for fieldname, names in aliases.items():
-        for name in (fieldname, *names):
-            lookup.setdefault(_norm_header(name), fieldname)
+    # A field takes the column of its earliest alias, wherever it stands: a
+    # census with both "id" (a row number) and "部件标识码" reads the latter.
+    position: dict[str, int] = {}
+    for i, name in enumerate(header):
+        position.setdefault(_norm_header(name), i)
     index: dict[str, int] = {}
     label: dict[str, str] = {}
-    for i, name in enumerate(header):
-        fieldname = lookup.get(_norm_header(name))
-        if fieldname is not None and fieldname not in index:
-            index[fieldname] = i
-            label[fieldname] = str(name).strip().replace("\ufeff", "")
+    taken: set[int] = set()
+    for fieldname, names in aliases.items():
+        for name in (fieldname, *names):
+            i = position.get(_norm_header(name))
+            if i is not None and i not in taken:
+                index[fieldname] = i
+                label[fieldname] = str(header[i]).strip().replace("\ufeff", "")
+                taken.add(i)
+                break
     missing = [f for f in required if f not in index]
     if missing:
         names = ", ".join(_first_alias(f, aliases) for f in missing)
@@ -210,7 +217,9 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -329,10 +338,18 @@ def check_standard_table(
 
         kind = KIND_WORDS.get(cell_text(get("kind")).lower())
         if kind is None:
-            err("kind", _("“%(value)s” is not a kind: write 部件 or 事件.") % {"value": cell_text(get("kind"))})
+            err(
+                "kind",
+                _("“%(value)s” is not a kind: write 部件 or 事件.")
+                % {"value": cell_text(get("kind"))},
+            )
         major = code_cell(get("major_code"), 2)
         if major is None:
-            err("major_code", _("“%(value)s” is not a 2-digit major code.") % {"value": cell_text(get("major_code"))})
+            err(
+                "major_code",
+                _("“%(value)s” is not a 2-digit major code.")
+                % {"value": cell_text(get("major_code"))},
+            )
         minor = code_cell(get("minor_code"), minor_digits)
         if minor is None:
             err(
@@ -340,7 +357,18 @@ def check_standard_table(
                 _("“%(value)s” is not a %(n)d-digit minor code.")
                 % {"value": cell_text(get("minor_code")), "n": minor_digits},
             )
-        values = {f: cell_text(get(f)) for f in ("major_name", "minor_name", "responsible", "supervising", "filing", "closing", "source")}
+        values = {
+            f: cell_text(get(f))
+            for f in (
+                "major_name",
+                "minor_name",
+                "responsible",
+                "supervising",
+                "filing",
+                "closing",
+                "source",
+            )
+        }
         for fieldname in ("major_name", "minor_name", "filing", "closing"):
             if not values[fieldname]:
                 err(fieldname, _("This cell is empty."))
@@ -360,14 +388,24 @@ def check_standard_table(
                 err(
                     "minor_name",
                     _("Code %(code)s is “%(first)s” on row %(row)d but “%(this)s” here.")
-                    % {"code": major + minor, "first": seen[1], "row": seen[0], "this": values["minor_name"]},
+                    % {
+                        "code": major + minor,
+                        "first": seen[1],
+                        "row": seen[0],
+                        "this": values["minor_name"],
+                    },
                 )
             mseen = major_names.setdefault((kind, major), (number, values["major_name"]))
             if values["major_name"] and mseen[1] != values["major_name"]:
                 err(
                     "major_name",
                     _("Major %(code)s is “%(first)s” on row %(row)d but “%(this)s” here.")
-                    % {"code": major, "first": mseen[1], "row": mseen[0], "this": values["major_name"]},
+                    % {
+                        "code": major,
+                        "first": mseen[1],
+                        "row": mseen[0],
+                        "this": values["major_name"],
+                    },
                 )
         if errors:
             out.errors.extend(errors)
@@ -449,9 +487,15 @@ def check_component_id(
             "gives %(padded)s"
         ) % {"id": cid, "padded": padded}
         if new:
-            message += _(", which is “%(new)s” in %(catalogue)s") % {"new": new, "catalogue": catalogue}
+            message += _(", which is “%(new)s” in %(catalogue)s") % {
+                "new": new,
+                "catalogue": catalogue,
+            }
         if old:
-            message += _("; in CJ/T 214 the code %(code)s is “%(old)s”") % {"code": legacy_code, "old": old}
+            message += _("; in CJ/T 214 the code %(code)s is “%(old)s”") % {
+                "code": legacy_code,
+                "old": old,
+            }
         message += _(
             ". The two catalogues number categories differently, so check the category "
             "and write the 17-digit ID."
@@ -476,20 +520,45 @@ def check_component_id(
     if seq == "000000":
         problems.append(_("the sequence number (last 6 digits) cannot be 000000"))
     if problems:
-        return _("Component ID %(id)s: %(problems)s.") % {"id": cid, "problems": "; ".join(problems)}
+        return _("Component ID %(id)s: %(problems)s.") % {
+            "id": cid,
+            "problems": "; ".join(problems),
+        }
     return None
 
 
 # --- components inventory -------------------------------------------------------------
 
 COMPONENT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "component_id": ("component_id", "标识码", "部件标识码", "部件编码", "部件编号", "部件代码", "bsm", "id"),
+    "component_id": (
+        "component_id",
+        "标识码",
+        "部件标识码",
+        "部件编码",
+        "部件编号",
+        "部件代码",
+        "bsm",
+        "id",
+    ),
     "name": ("name", "名称", "部件名称"),
     "owner_unit": ("owner_unit", "owner", "权属单位", "产权单位", "权属单位名称"),
     "maintainer_unit": ("maintainer_unit", "maintainer", "养护单位", "养护单位名称"),
     "supervising_unit": ("supervising_unit", "supervisor", "主管部门", "主管单位", "主管部门名称"),
-    "supervising_unit_code": ("supervising_unit_code", "主管部门代码", "主管部门编码", "统一社会信用代码"),
-    "grid_code": ("grid_code", "grid", "单元网格", "所在单元网格", "单元网格代码", "网格编码", "所在网格"),
+    "supervising_unit_code": (
+        "supervising_unit_code",
+        "主管部门代码",
+        "主管部门编码",
+        "统一社会信用代码",
+    ),
+    "grid_code": (
+        "grid_code",
+        "grid",
+        "单元网格",
+        "所在单元网格",
+        "单元网格代码",
+        "网格编码",
+        "所在网格",
+    ),
     "status": ("status", "状态", "部件状态"),
     "lon": ("lon", "lng", "longitude", "x", "经度"),
     "lat": ("lat", "latitude", "y", "纬度"),
@@ -634,10 +703,16 @@ def check_component_records(
             if problem:
                 err("component_id", problem)
             elif cid in seen:
-                err("component_id", _("%(id)s is already on row %(row)d.") % {"id": cid, "row": seen[cid]})
+                err(
+                    "component_id",
+                    _("%(id)s is already on row %(row)d.") % {"id": cid, "row": seen[cid]},
+                )
             else:
                 seen[cid] = number
-        texts = {f: cell_text(rec.get(f)) for f in ("name", "owner_unit", "maintainer_unit", "supervising_unit", "note")}
+        texts = {
+            f: cell_text(rec.get(f))
+            for f in ("name", "owner_unit", "maintainer_unit", "supervising_unit", "note")
+        }
         for fieldname, limit in COMPONENT_TEXT_MAX.items():
             if len(texts[fieldname]) > limit:
                 err(fieldname, _("Longer than %(n)d characters.") % {"n": limit})
@@ -645,7 +720,8 @@ def check_component_records(
         if unified and not UNIFIED_CODE_RE.match(unified):
             err(
                 "supervising_unit_code",
-                _("“%(value)s” is not an 18-character unified social credit code.") % {"value": unified},
+                _("“%(value)s” is not an 18-character unified social credit code.")
+                % {"value": unified},
             )
         grid = cell_text(rec.get("grid_code"))
         if grid and not GRID_RE.match(grid):
@@ -654,13 +730,21 @@ def check_component_records(
         # A census row without a status records a component found in place.
         status = STATUS_WORDS.get(status_text.lower(), None) if status_text else "intact"
         if status is None:
-            err("status", _("“%(value)s” is not a status: write 完好, 破损, 丢失, 废弃 or 移除.") % {"value": status_text})
+            err(
+                "status",
+                _("“%(value)s” is not a status: write 完好, 破损, 丢失, 废弃 or 移除.")
+                % {"value": status_text},
+            )
         acc_text = cell_text(rec.get("accuracy"))
         accuracy = ""
         if acc_text:
             m = ACCURACY_RE.match(acc_text.lower())
             if m is None:
-                err("accuracy", _("“%(value)s” is not an accuracy class: write A, B or C.") % {"value": acc_text})
+                err(
+                    "accuracy",
+                    _("“%(value)s” is not an accuracy class: write A, B or C.")
+                    % {"value": acc_text},
+                )
             else:
                 accuracy = m.group(1).upper()
         src_text = cell_text(rec.get("data_source"))
@@ -668,7 +752,11 @@ def check_component_records(
         if src_text:
             data_source = SOURCE_WORDS.get(src_text.lower(), "")
             if not data_source:
-                err("data_source", _("“%(value)s” is not a data source: write 实测, 地形图, 基础地理数据 or 其他.") % {"value": src_text})
+                err(
+                    "data_source",
+                    _("“%(value)s” is not a data source: write 实测, 地形图, 基础地理数据 or 其他.")
+                    % {"value": src_text},
+                )
         dates: dict[str, date | None] = {}
         for fieldname in ("initial_date", "change_date"):
             value = rec.get(fieldname)
@@ -678,14 +766,19 @@ def check_component_records(
             try:
                 dates[fieldname] = parse_date_cell(value)
             except ValueError:
-                err(fieldname, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": cell_text(value)})
+                err(
+                    fieldname,
+                    _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": cell_text(value)},
+                )
         lon, lat = _float(rec.get("lon")), _float(rec.get("lat"))
         if lon is None:
             err("lon", _("“%(value)s” is not a number.") % {"value": cell_text(rec.get("lon"))})
         if lat is None:
             err("lat", _("“%(value)s” is not a number.") % {"value": cell_text(rec.get("lat"))})
-        if lon is not None and lat is not None and not (
-            LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]
+        if (
+            lon is not None
+            and lat is not None
+            and not (LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1])
         ):
             err(
                 "lon",
@@ -734,18 +827,16 @@ def table_records(table: Table) -> tuple[list[tuple[int, dict[str, Any]]], dict[
     return records, label
 
 
-def feature_records(features: Iterable[Any]) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
+def feature_records(
+    features: Iterable[Any],
+) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     """GeoJSON (or GeoPackage/Shapefile) point features as field dicts.
 
     ``features`` are ``zhili.places.boundaries.RawFeature``; the location
     comes from the geometry, never from properties.
     """
-    lookup: dict[str, str] = {}
-    for fieldname, names in COMPONENT_COLUMNS.items():
-        if fieldname in ("lon", "lat"):
-            continue
-        for name in (fieldname, *names):
-            lookup.setdefault(_norm_header(name), fieldname)
+    aliases = {f: names for f, names in COMPONENT_COLUMNS.items() if f not in ("lon", "lat")}
+    layouts: dict[tuple[str, ...], dict[str, int]] = {}
     records: list[tuple[int, dict[str, Any]]] = []
     errors: list[RowError] = []
     for feat in features:
@@ -757,16 +848,17 @@ def feature_records(features: Iterable[Any]) -> tuple[list[tuple[int, dict[str, 
                 RowError(
                     feat.index,
                     "geometry",
-                    _("A component is a Point; this feature is a %(type)s.") % {"type": feat.geometry.geom_type},
+                    _("A component is a Point; this feature is a %(type)s.")
+                    % {"type": feat.geometry.geom_type},
                     "feature",
                 )
             )
             continue
-        rec: dict[str, Any] = {}
-        for key, value in feat.properties.items():
-            fieldname = lookup.get(_norm_header(key))
-            if fieldname is not None and fieldname not in rec:
-                rec[fieldname] = value
+        keys = list(feat.properties)
+        index = layouts.get(tuple(keys))
+        if index is None:  # features of one file nearly always share one layout
+            index = layouts[tuple(keys)] = map_columns(keys, aliases, ())[0]
+        rec: dict[str, Any] = {f: feat.properties[keys[i]] for f, i in index.items()}
         rec["lon"], rec["lat"] = feat.geometry.x, feat.geometry.y
         records.append((feat.index, rec))
     return records, errors

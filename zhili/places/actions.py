@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from zhili.core.models import record
 
 from .boundaries import Checked, FeatureError, RawFeature, check_divisions, check_grids
-from .models import BoundaryVersion, Division, ResponsibilityGrid, ResponsibilityGridMember, UnitGrid
+from .models import (
+    BoundaryVersion,
+    Division,
+    ResponsibilityGrid,
+    ResponsibilityGridMember,
+    UnitGrid,
+)
 
 
 class BoundaryImportError(ValidationError):

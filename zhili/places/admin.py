@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import Dataset, Division, Facility, ResponsibilityGrid, ResponsibilityGridMember, UnitGrid
+from .models import (
+    Dataset,
+    Division,
+    Facility,
+    ResponsibilityGrid,
+    ResponsibilityGridMember,
+    UnitGrid,
+)
 
 
 class VersionedAdmin(admin.ModelAdmin):

@@ -109,7 +109,8 @@ class Category(models.Model):
         ordering = ["catalogue", "kind", "code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["catalogue", "kind", "major_code", "minor_code"], name="category_code_unique"
+                fields=["catalogue", "kind", "major_code", "minor_code"],
+                name="category_code_unique",
             )
         ]
         permissions = [("manage_catalogue", "Can load catalogues and local case standards")]
@@ -141,7 +142,10 @@ class StandardCondition(models.Model):
     time_limit = models.DecimalField(_("time limit"), max_digits=8, decimal_places=2)
     time_unit = models.CharField(_("time unit"), max_length=24, choices=TimeUnit.choices)
     time_limit_text = models.CharField(
-        _("time limit as written"), max_length=60, blank=True, help_text=_("For example 2紧急工作时.")
+        _("time limit as written"),
+        max_length=60,
+        blank=True,
+        help_text=_("For example 2紧急工作时."),
     )
     time_limit_remark = models.CharField(
         _("time limit remark"),
@@ -149,7 +153,9 @@ class StandardCondition(models.Model):
         blank=True,
         help_text=_("What must be done within the limit, when the standard says (制止)."),
     )
-    responsible_department = models.CharField(_("handling unit (处置单位)"), max_length=300, blank=True)
+    responsible_department = models.CharField(
+        _("handling unit (处置单位)"), max_length=300, blank=True
+    )
     responsible_org = models.ForeignKey(
         "accounts.OrgUnit",
         verbose_name=_("handling unit in the organisation"),
@@ -158,7 +164,9 @@ class StandardCondition(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    supervising_department = models.CharField(_("supervising department (主管部门)"), max_length=300, blank=True)
+    supervising_department = models.CharField(
+        _("supervising department (主管部门)"), max_length=300, blank=True
+    )
     supervising_org = models.ForeignKey(
         "accounts.OrgUnit",
         verbose_name=_("supervising department in the organisation"),

@@ -57,7 +57,9 @@ class Component(models.Model):
         "accounts.OrgUnit", verbose_name=_("maintainer in the organisation"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
-    supervising_unit = models.CharField(_("supervising department (主管部门)"), max_length=100, blank=True)
+    supervising_unit = models.CharField(
+        _("supervising department (主管部门)"), max_length=100, blank=True
+    )
     supervising_unit_code = models.CharField(
         _("supervising department code"),
         max_length=18,
@@ -71,13 +73,19 @@ class Component(models.Model):
     grid_code = models.CharField(_("unit grid"), max_length=15, blank=True, db_index=True)
     community_code = models.CharField(_("community code"), max_length=12, blank=True, db_index=True)
     street_code = models.CharField(_("street code"), max_length=9, blank=True, db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.INTACT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.INTACT
+    )
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
-    accuracy = models.CharField(_("positioning accuracy"), max_length=1, choices=Accuracy.choices, blank=True)
+    accuracy = models.CharField(
+        _("positioning accuracy"), max_length=1, choices=Accuracy.choices, blank=True
+    )
     initial_date = models.DateField(_("initial date (初始日期)"), null=True, blank=True)
     change_date = models.DateField(_("change date (变更日期)"), null=True, blank=True)
-    data_source = models.CharField(_("data source"), max_length=16, choices=DataSource.choices, blank=True)
+    data_source = models.CharField(
+        _("data source"), max_length=16, choices=DataSource.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -112,7 +120,9 @@ class Component(models.Model):
         super().clean()
         catalogue = Catalogue.default()
         if catalogue is None:
-            raise ValidationError(_("No default catalogue is loaded: run zhili cases load-catalogue."))
+            raise ValidationError(
+                _("No default catalogue is loaded: run zhili cases load-catalogue.")
+            )
         codes = catalogue.component_codes()
         counties = set(
             Division.objects.current().filter(level=Level.DISTRICT).values_list("code", flat=True)

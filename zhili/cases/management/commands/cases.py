@@ -2,8 +2,9 @@
 
 Each verb is a pair of methods: ``args_<verb>`` declares its arguments and
 ``do_<verb>`` runs it (hyphens become underscores).  To add a verb, add it to
-``VERBS`` and write the two methods.  Commands that write change nothing
-unless given ``--commit``.
+``VERBS`` and write the two methods, or drop a module into ``zhili/cases/cli``
+(``VERB``, ``HELP``, ``add_arguments``, ``run``).  Commands that write change
+nothing unless given ``--commit``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from zhili.cases.actions_catalogue import (
     components_import,
     standard_load,
 )
-from zhili.cases.models import Catalogue, Category
 from zhili.cases.catalogue import TimeUnit
+from zhili.cases.models import Catalogue, Category
 
 KIND_ARG = {
     "部件": Category.Kind.COMPONENT,
@@ -38,6 +39,7 @@ DRY_RUN = "Checked only: nothing saved. Add --commit to save."
 class Command(BaseCommand):
     help = "Catalogue of components and events, local case standards, components inventory."
 
+    plugins: dict[str, Any]
     VERBS: tuple[str, ...] = (
         "load-catalogue",
         "set-default",
@@ -47,11 +49,22 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        from zhili.cases import cli
+
         sub = parser.add_subparsers(dest="verb", required=True)
         for verb in self.VERBS:
             getattr(self, "args_" + verb.replace("-", "_"))(sub)
+        # Verbs contributed by modules of zhili/cases/cli (see its docstring).
+        self.plugins = {}
+        for mod in cli.modules():
+            mod.add_arguments(sub.add_parser(mod.VERB, help=getattr(mod, "HELP", None)))
+            self.plugins[mod.VERB] = mod
 
     def handle(self, *args: Any, verb: str, **opts: Any) -> None:
+        plugin = getattr(self, "plugins", {}).get(verb)
+        if plugin is not None:
+            plugin.run(self, **opts)
+            return
         getattr(self, "do_" + verb.replace("-", "_"))(**opts)
 
     def _refused(self, exc: CatalogueImportError, what: str) -> CommandError:
@@ -68,9 +81,15 @@ class Command(BaseCommand):
         p.add_argument("--cjt214", action="store_true", help="Load the CJ/T 214 component list.")
         p.add_argument("--file", default=None, help="Read this CSV instead of the shipped one.")
         p.add_argument("--default", action="store_true", help="Make it the default catalogue.")
-        p.add_argument("--commit", action="store_true", help="Save; without it the load is checked and rolled back.")
+        p.add_argument(
+            "--commit",
+            action="store_true",
+            help="Save; without it the load is checked and rolled back.",
+        )
 
-    def do_load_catalogue(self, *, cjt214: bool, file: str | None, default: bool, commit: bool, **_: object) -> None:
+    def do_load_catalogue(
+        self, *, cjt214: bool, file: str | None, default: bool, commit: bool, **_: object
+    ) -> None:
         loader = catalogue_load_cjt214 if cjt214 else catalogue_load_gbt
         kwargs: dict[str, Any] = {"actor": None, "commit": commit}
         if file:
@@ -111,21 +130,31 @@ class Command(BaseCommand):
             help="Import a local filing/closing standard (Yuncheng layout; CSV or XLSX).",
         )
         p.add_argument("file")
-        p.add_argument("--catalogue", default=None, help="Target catalogue code (default: the default catalogue).")
+        p.add_argument(
+            "--catalogue",
+            default=None,
+            help="Target catalogue code (default: the default catalogue).",
+        )
         p.add_argument(
             "--new-catalogue",
             default=None,
             metavar="NAME",
             help="Create --catalogue as a local catalogue of this name, holding the file's categories.",
         )
-        p.add_argument("--name", default=None, help="Name of the standard (default: the file name).")
+        p.add_argument(
+            "--name", default=None, help="Name of the standard (default: the file name)."
+        )
         p.add_argument(
             "--day-unit",
             choices=[TimeUnit.NATURAL_DAYS.value, TimeUnit.WORK_DAYS.value],
             default=TimeUnit.NATURAL_DAYS.value,
             help="What a plain 天 means in this standard (default natural days).",
         )
-        p.add_argument("--commit", action="store_true", help="Save; without it the file is checked and rolled back.")
+        p.add_argument(
+            "--commit",
+            action="store_true",
+            help="Save; without it the file is checked and rolled back.",
+        )
 
     def do_load_standard(
         self, *, file: str, catalogue: str | None, new_catalogue: str | None, name: str | None,
@@ -158,7 +187,11 @@ class Command(BaseCommand):
         )
         p.add_argument("file")
         p.add_argument("--datum", choices=["wgs84", "cgcs2000", "gcj02", "bd09"], default="wgs84")
-        p.add_argument("--commit", action="store_true", help="Save; without it the file is checked and rolled back.")
+        p.add_argument(
+            "--commit",
+            action="store_true",
+            help="Save; without it the file is checked and rolled back.",
+        )
 
     def do_import_components(self, *, file: str, datum: str, commit: bool, **_: object) -> None:
         try:
@@ -170,7 +203,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"components: {report.created} new, {report.updated} updated, "
             f"{report.grids_assigned} unit grids assigned from the location"
-            + (f", {report.converted_legacy} 16-digit IDs widened" if report.converted_legacy else "")
+            + (
+                f", {report.converted_legacy} 16-digit IDs widened"
+                if report.converted_legacy
+                else ""
+            )
             + f" (catalogue {report.catalogue})."
         )
         if not commit:
@@ -180,7 +217,9 @@ class Command(BaseCommand):
     def args_categories(self, sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser("categories", help="List the categories of a catalogue.")
         p.add_argument("--kind", choices=sorted(KIND_ARG), default=None)
-        p.add_argument("--catalogue", default=None, help="Catalogue code (default: the default catalogue).")
+        p.add_argument(
+            "--catalogue", default=None, help="Catalogue code (default: the default catalogue)."
+        )
         p.add_argument("--all", action="store_true", help="Include withdrawn categories.")
         p.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -190,7 +229,9 @@ class Command(BaseCommand):
         cat = Catalogue.objects.filter(code=catalogue).first() if catalogue else Catalogue.default()
         if cat is None:
             raise CommandError(
-                f"no catalogue {catalogue}" if catalogue else "no catalogue loaded: run zhili cases load-catalogue --commit"
+                f"no catalogue {catalogue}"
+                if catalogue
+                else "no catalogue loaded: run zhili cases load-catalogue --commit"
             )
         qs = cat.categories.all()
         if kind:
@@ -225,4 +266,6 @@ class Command(BaseCommand):
         for c in rows:
             flags = ("" if c.active else " [withdrawn]") + (" [local]" if c.is_local else "")
             extra = f"  ({c.n_conditions} conditions)" if c.n_conditions else ""
-            self.stdout.write(f"{labels[c.kind]} {c.code}  {c.major_name} / {c.minor_name}{flags}{extra}")
+            self.stdout.write(
+                f"{labels[c.kind]} {c.code}  {c.major_name} / {c.minor_name}{flags}{extra}"
+            )
