@@ -50,5 +50,11 @@ def test_demo_content(db):
     streets = Division.objects.filter(level="street")
     assert streets.count() == 4 and all(s.org_unit_id for s in streets)
     assert OrgUnit.objects.filter(code__startswith="DEMO-").count() == len(d.org_units)
+    from zhili.cases.models import Catalogue, DispatchRule
+
+    assert Catalogue.objects.get(is_default=True).categories.count() == 403
+    assert DispatchRule.objects.filter(category__isnull=True).count() == 1
+    assert DispatchRule.objects.count() > 300
     remove_demo()
+    assert not DispatchRule.objects.exists()
     assert not demo_loaded() and UnitGrid.objects.count() == 0 and not OrgUnit.objects.filter(code__startswith="DEMO-").exists()

@@ -52,6 +52,12 @@ def demo_loaded() -> bool:
 
 @transaction.atomic
 def remove_demo() -> None:
+    from zhili.cases.models import Case, DispatchRule
+
+    # Demo cases and rules point at demo units (protected): remove them first.
+    Case.objects.filter(assigned_unit__code__startswith="DEMO-").update(assigned_unit=None)
+    Case.objects.filter(district_code__in=Division.objects.filter(synthetic=True, level="district").values("code")).delete()
+    DispatchRule.objects.filter(unit__code__startswith="DEMO-").delete()
     ResponsibilityGrid.objects.filter(code__startswith=RESP_PREFIX).delete()
     Facility.objects.filter(synthetic=True).delete()
     Dataset.objects.filter(synthetic=True).delete()
@@ -83,6 +89,7 @@ def load_demo(seed: int = 2017) -> DemoDistrict:
             if spec.division_code:
                 Division.objects.current().filter(code=spec.division_code).update(org_unit=units[spec.code])
         _load_responsibility_grids(d)
+        _load_case_setup(units)
         _load_facilities(d)
         _load_datasets(d)
         record(
@@ -172,6 +179,36 @@ def _load_responsibility_grids(d: DemoDistrict) -> None:
             grid_codes=codes,
             inspector=inspectors[i % len(inspectors)] if inspectors else None,
         )
+
+
+# Which department handles which major of the national catalogue in the demo
+# (a plausible 权责清单; a real district enters its own).
+DEMO_RESPONSIBILITY = {
+    "01": "SZGS",  # 市政公用设施 → municipal maintenance contractor
+    "02": "JTJ",  # 交通设施 → transport bureau
+    "03": "HWGS",  # 市容环卫设施 → sanitation contractor
+    "04": "YLGS",  # 园林绿化设施 → landscaping contractor
+    "06": "HWGS",  # 市容环境 → sanitation contractor
+    "07": "CGJ",  # 宣传广告 → city management
+    "08": "ZJJ",  # 施工管理 → housing and construction
+    "09": "CGJ",  # 街面秩序 → city management
+}
+
+
+def _load_case_setup(units: dict[str, OrgUnit]) -> None:
+    """The national catalogue and a responsibility list, so cases can flow."""
+    from zhili.cases.actions_catalogue import catalogue_load_gbt
+    from zhili.cases.models import Catalogue, DispatchRule
+
+    if Catalogue.objects.filter(is_default=True).first() is None:
+        catalogue_load_gbt(actor=None)
+    catalogue = Catalogue.objects.get(is_default=True)
+    rules = [DispatchRule(category=None, area_code="", unit=units["CGJ"], priority=-1, note="demo: default")]
+    for cat in catalogue.categories.filter(active=True):
+        unit = units.get(DEMO_RESPONSIBILITY.get(cat.major_code, ""))
+        if unit is not None:
+            rules.append(DispatchRule(category=cat, area_code="", unit=unit, note="demo"))
+    DispatchRule.objects.bulk_create(rules)
 
 
 def _load_facilities(d: DemoDistrict) -> None:
