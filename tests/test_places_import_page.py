@@ -16,6 +16,10 @@ def run_worker() -> None:
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
+# The worker closes its database connection after a job, as a long-running
+# worker must; so these tests commit for real instead of running inside the
+# test's transaction.
+@pytest.mark.django_db(transaction=True)
 def test_import_page_runs_in_worker_and_reports(client, office_sun):
     client.force_login(office_sun)
     upload = SimpleUploadedFile("d.geojson", divisions_fc().encode(), content_type="application/geo+json")
@@ -30,6 +34,7 @@ def test_import_page_runs_in_worker_and_reports(client, office_sun):
     assert "Saved" in page or "已保存" in page
 
 
+@pytest.mark.django_db(transaction=True)
 def test_import_page_lists_every_error_and_saves_nothing(client, office_sun):
     from shapely.geometry import box
 

@@ -46,7 +46,7 @@ STATE_LABELS = {
     State.PARKED: _("Parked (long-term)"),
     State.CLOSED: _("Closed"),
     State.NOT_FILED: _("Not filed"),
-    State.VOIDED: _("Void"),
+    State.VOIDED: _("Voided"),
     State.MERGED: _("Merged"),
 }
 

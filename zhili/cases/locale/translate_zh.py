@@ -224,7 +224,21 @@ ZH: dict[str, str] = {
 ZH_PLURAL: dict[str, list[str]] = {}
 
 
+def _merge_area_files() -> None:
+    """Each area of the app keeps its strings in zh_<area>.py (ZH and
+    optionally ZH_PLURAL dicts) beside this script; merge them in."""
+    import importlib.util
+
+    for path in sorted(HERE.glob("zh_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ZH.update(getattr(module, "ZH", {}))
+        ZH_PLURAL.update(getattr(module, "ZH_PLURAL", {}))
+
+
 def main() -> int:
+    _merge_area_files()
     po = polib.pofile(str(PO))
     po.metadata["Language"] = "zh_Hans"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
