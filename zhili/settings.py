@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "zhili.accounts",
     "zhili.places",
     "zhili.cases",
+    "zhili.open311",
     "zhili.demo",
 ]
 
@@ -243,6 +244,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- public reporting (Open311) -------------------------------------------------
+# media_url is fetched only from these hosts (comma-separated host names).
+ZHILI_OPEN311_MEDIA_HOSTS = env_list("ZHILI_OPEN311_MEDIA_HOSTS", [])
+ZHILI_OPEN311_MEDIA_TIMEOUT = env_int("ZHILI_OPEN311_MEDIA_TIMEOUT", 10, minimum=1)
+ZHILI_OPEN311_REOPEN_DAYS = env_int("ZHILI_OPEN311_REOPEN_DAYS", 30, minimum=0)
+ZHILI_OPEN311_READS_PER_MINUTE = env_int("ZHILI_OPEN311_READS_PER_MINUTE", 600, minimum=1)
+ZHILI_OPEN311_CONTACT = env_str("ZHILI_OPEN311_CONTACT", "城市治理办 12345")
+ZHILI_OPEN311_KEY_SERVICE = env_str("ZHILI_OPEN311_KEY_SERVICE", "Ask the governance office for an API key.")
 
 # --- maps ------------------------------------------------------------------
 # No basemap by default: government intranets often have no internet.  Set a

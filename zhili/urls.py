@@ -10,6 +10,7 @@ urlpatterns = [
     path("calendar/", include("zhili.workcal.urls")),
     path("cases/", include("zhili.cases.urls")),
     path("api/v1/", include("zhili.cases.api.urls")),
+    path("open311/v2/", include("zhili.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,375 @@
+"""Writes of the public-reporting side: keys, requests, updates, rate windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from zhili.cases import actions as case_actions
+from zhili.cases.lifecycle import IllegalTransition
+from zhili.cases.models import Case, Source
+from zhili.core.models import record
+
+from .georeport import Open311Error, parse_datetime
+from .models import ApiKey, RateWindow, Service, ServiceAttribute, ServiceRequest
+
+MAX_DESCRIPTION = 4000
+
+
+# --- API keys ----------------------------------------------------------------------
+
+
+def api_key_issue(*, actor, name: str, rate_per_minute: int = 120) -> tuple[ApiKey, str]:
+    """Issue a key for a client application; the secret is returned once."""
+    if actor is not None and not actor.has_perm("open311.manage_api_keys"):
+        raise PermissionDenied("You may not issue API keys.")
+    name = name.strip()
+    if not name:
+        raise ValidationError("Name the client application the key is for.")
+    secret = ApiKey.new_secret()
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            name=name, prefix=secret[:8], key_hash=ApiKey.hash(secret), rate_per_minute=rate_per_minute,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record(actor=actor, action="open311.api_key_issue", obj=key, after={"name": name, "prefix": key.prefix})
+    return key, secret
+
+
+def api_key_revoke(*, actor, key: ApiKey) -> ApiKey:
+    if actor is not None and not actor.has_perm("open311.manage_api_keys"):
+        raise PermissionDenied("You may not revoke API keys.")
+    with transaction.atomic():
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        record(actor=actor, action="open311.api_key_revoke", obj=key, after={"prefix": key.prefix})
+    return key
+
+
+def api_key_check(secret: str | None) -> ApiKey:
+    if not secret:
+        raise Open311Error(403, 403, "api_key is required to submit requests")
+    key = ApiKey.objects.filter(key_hash=ApiKey.hash(secret)).first()
+    if key is None or key.revoked_at is not None:
+        raise Open311Error(403, 403, "api_key is not valid (unknown or revoked)")
+    return key
+
+
+def rate_check(client: str, limit: int, *, now: datetime | None = None) -> None:
+    """Count a request in the client's current minute; refuse beyond ``limit``.
+
+    The counter is bumped with one conditional UPDATE (created on the first
+    request of the minute), so concurrent workers count correctly.
+    """
+    now = now or timezone.now()
+    window = now.replace(second=0, microsecond=0)
+    if not RateWindow.objects.filter(client=client, window=window).update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                RateWindow.objects.create(client=client, window=window, count=1)
+        except IntegrityError:
+            RateWindow.objects.filter(client=client, window=window).update(count=F("count") + 1)
+    count = RateWindow.objects.filter(client=client, window=window).values_list("count", flat=True).first() or 0
+    if count > limit:
+        raise Open311Error(429, 429, f"rate limit exceeded: at most {limit} requests per minute")
+
+
+# --- service requests ----------------------------------------------------------------
+
+
+@dataclass
+class Submitted:
+    request: ServiceRequest
+    case: Case | None
+
+
+def _attribute_values(service: Service, data) -> dict[str, Any]:
+    """Validate ``attribute[code]`` values against the service definition."""
+    defs = {a.code: a for a in service.attributes.all()}
+    values: dict[str, Any] = {}
+    for key in data.keys():
+        if not key.startswith("attribute["):
+            continue
+        code = key[len("attribute[") :].split("]", 1)[0]
+        if code not in defs:
+            raise Open311Error(400, 400, f"attribute[{code}] is not an attribute of service {service.service_code}")
+    for code, a in defs.items():
+        if not a.variable:
+            continue
+        if a.datatype == ServiceAttribute.Datatype.MULTI:
+            raw = [v for v in data.getlist(f"attribute[{code}][]") + data.getlist(f"attribute[{code}]") if str(v).strip()]
+        else:
+            one = (data.get(f"attribute[{code}]") or "").strip()
+            raw = [one] if one else []
+        if not raw:
+            if a.required:
+                raise Open311Error(400, 400, f"attribute[{code}] is required: {a.description}")
+            continue
+        keys = {str(v["key"]) for v in a.values}
+        if a.datatype == ServiceAttribute.Datatype.NUMBER:
+            try:
+                values[code] = float(raw[0])
+            except ValueError:
+                raise Open311Error(400, 400, f"attribute[{code}] must be a number, got {raw[0]!r}") from None
+        elif a.datatype == ServiceAttribute.Datatype.DATETIME:
+            values[code] = parse_datetime(raw[0], f"attribute[{code}]").isoformat()
+        elif a.datatype == ServiceAttribute.Datatype.SINGLE:
+            if len(raw) > 1 or raw[0] not in keys:
+                raise Open311Error(400, 400, f"attribute[{code}] must be one of {sorted(keys)}, got {raw!r}")
+            values[code] = raw[0]
+        elif a.datatype == ServiceAttribute.Datatype.MULTI:
+            bad = [v for v in raw if v not in keys]
+            if bad:
+                raise Open311Error(400, 400, f"attribute[{code}] values {bad!r} are not among {sorted(keys)}")
+            values[code] = raw
+        else:
+            values[code] = raw[0]
+    return values
+
+
+def _media_allowed(url: str) -> None:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    hosts = settings.ZHILI_OPEN311_MEDIA_HOSTS
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise Open311Error(400, 400, f"media_url is not an http(s) URL: {url!r}")
+    if parsed.hostname not in hosts:
+        raise Open311Error(400, 400, f"media_url host {parsed.hostname} is not accepted by this server")
+
+
+def request_submit(*, api_key: ApiKey | None, data, jurisdiction=None, actor=None, source: str = Source.PUBLIC_API) -> Submitted:
+    """POST /requests: validate everything first, then create the case (realtime)
+    or queue it (batch) — all or nothing."""
+    code = (data.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error(400, 400, "service_code is required")
+    service = Service.objects.filter(service_code=code, active=True).select_related("category").first()
+    if service is None:
+        raise Open311Error(404, 404, f"service_code {code} is not a service of this server")
+    description = (data.get("description") or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Open311Error(400, 400, f"description is longer than {MAX_DESCRIPTION} characters ({len(description)})")
+    lat_raw, lon_raw = (data.get("lat") or "").strip(), (data.get("long") or "").strip()
+    address = (data.get("address_string") or "").strip()
+    address_id = (data.get("address_id") or "").strip()
+    lon = lat = None
+    if lat_raw or lon_raw:
+        try:
+            lat, lon = float(lat_raw), float(lon_raw)
+        except ValueError:
+            raise Open311Error(400, 400, f"lat and long must both be decimal degrees, got lat={lat_raw!r} long={lon_raw!r}") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise Open311Error(400, 400, f"lat/long out of range: {lat}, {lon}")
+    elif not address and not address_id:
+        raise Open311Error(400, 400, "a location is required: lat and long, address_string or address_id")
+    attributes = _attribute_values(service, data)
+    media_url = (data.get("media_url") or "").strip()
+    if media_url:
+        _media_allowed(media_url)
+    email = (data.get("email") or "").strip()
+    if email:
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Open311Error(400, 400, f"email is not a valid address: {email!r}") from None
+    if lon is not None:
+        from zhili.places.services import locate
+
+        hit = locate(lon, lat)
+        if hit is None:
+            raise Open311Error(400, 400, "the location lies outside every jurisdiction of this server")
+        if jurisdiction is not None and jurisdiction.district_code and hit.district != jurisdiction.district_code:
+            raise Open311Error(400, 400, f"the location lies outside jurisdiction {jurisdiction.jurisdiction_id}")
+    text = description or service.service_name
+    with transaction.atomic():
+        sr = ServiceRequest(
+            service=service,
+            jurisdiction=jurisdiction,
+            api_key=api_key,
+            attributes=attributes,
+            payload={"description": text, "lat": lat, "long": lon, "address_string": address, "source": source},
+            email=email,
+            device_id=(data.get("device_id") or "").strip()[:100],
+            account_id=(data.get("account_id") or "").strip()[:100],
+            first_name=(data.get("first_name") or "").strip()[:60],
+            last_name=(data.get("last_name") or "").strip()[:60],
+            phone=(data.get("phone") or "").strip()[:30],
+            media_url=media_url,
+            address_id=address_id,
+        )
+        case = None
+        if service.type != Service.Type.BATCH:
+            case = _create_case(sr, actor=actor)
+            sr.case = case
+        sr.save()
+    if service.type == Service.Type.BATCH or media_url:
+        from .tasks import process_request
+
+        process_request.enqueue(request_id=sr.pk)
+    return Submitted(sr, case)
+
+
+def _create_case(sr: ServiceRequest, *, actor=None) -> Case:
+    p = sr.payload
+    try:
+        return case_actions.case_report(
+            actor=actor,
+            source=p.get("source") or Source.PUBLIC_API,
+            description=p["description"],
+            lon=p.get("long"),
+            lat=p.get("lat"),
+            category=sr.service.category,
+            address=p.get("address_string") or sr.address_id,
+            contact_name=f"{sr.last_name}{sr.first_name}".strip(),
+            contact_phone=sr.phone,
+        )
+    except ValidationError as exc:
+        raise Open311Error(400, 400, "; ".join(exc.messages)) from None
+
+
+def request_process_batch(*, request_id: int) -> ServiceRequest:
+    """Create the case of a batch request (the token resolves afterwards)."""
+    with transaction.atomic():
+        sr = ServiceRequest.objects.select_for_update().select_related("service__category").get(pk=request_id)
+        if sr.case_id is None:
+            try:
+                sr.case = _create_case(sr)
+            except Open311Error as exc:
+                sr.error = str(exc)
+            sr.save(update_fields=["case", "error"])
+    return sr
+
+
+def request_update(*, data, api_key: ApiKey) -> dict[str, Any]:
+    """POST /servicerequestupdates (FixMyStreet): a resident's update.
+
+    REOPEN (or OPEN on a closed report) reopens the case within the reopen
+    window; every other status is recorded as a public comment — residents
+    do not move cases forward.
+    """
+    number = (data.get("service_request_id") or "").strip()
+    if not number:
+        raise Open311Error(400, 400, "service_request_id is required")
+    status = (data.get("status") or "").strip().upper()
+    if not status:
+        raise Open311Error(400, 400, "status is required")
+    description = (data.get("description") or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise Open311Error(400, 400, f"description is longer than {MAX_DESCRIPTION} characters")
+    case = Case.objects.filter(number=number).first()
+    if case is None or not hasattr(case, "service_request"):
+        raise Open311Error(404, 404, f"service request {number} does not exist")
+    note = description or status
+    try:
+        if status in ("REOPEN", "OPEN") and case.state == "closed":
+            window = timedelta(days=settings.ZHILI_OPEN311_REOPEN_DAYS)
+            if case.closed_at and timezone.now() - case.closed_at > window:
+                raise Open311Error(400, 400, f"the request was closed more than {settings.ZHILI_OPEN311_REOPEN_DAYS} days ago and cannot be reopened")
+            case = case_actions.case_reopen(actor=None, case_id=case.pk, note=f"[public] {note}")
+        elif case.is_open:
+            case = case_actions.case_comment(actor=None, case_id=case.pk, note=f"[public {status}] {note}", public=True)
+        else:
+            raise Open311Error(400, 400, f"request {number} is closed; only REOPEN is accepted")
+    except IllegalTransition as exc:
+        raise Open311Error(400, 400, str(exc)) from None
+    event = case.events.order_by("-at", "-id").first()
+    return {"update_id": str(event.pk), "service_request_id": number}
+
+
+# --- configuration -------------------------------------------------------------------
+
+DEFAULT_SERVICES = __import__("pathlib").Path(__file__).resolve().parent / "data" / "services.json"
+
+
+def services_load(*, actor, path=DEFAULT_SERVICES, commit: bool = True) -> dict[str, int]:
+    """Load or update the public services from a JSON file (all or nothing).
+
+    Each service names its category as ``kind:major:minor`` in the default
+    catalogue (``event:06:010`` = 暴露垃圾).  Attributes are replaced whole.
+    """
+    import json
+
+    from zhili.cases.models import Catalogue
+
+    if actor is not None and not actor.has_perm("open311.change_service"):
+        raise PermissionDenied("You may not change public services.")
+    try:
+        spec = json.loads(__import__("pathlib").Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"Cannot read the services file: {exc}") from None
+    catalogue = Catalogue.objects.filter(is_default=True).first()
+    if catalogue is None:
+        raise ValidationError("Load the catalogue first (zhili cases load-catalogue --commit).")
+    errors: list[str] = []
+    rows = spec.get("services") if isinstance(spec, dict) else None
+    if not isinstance(rows, list):
+        raise ValidationError("The services file must be an object with a list 'services'.")
+    kinds = {"event": "event", "component": "component"}
+    seen: set[str] = set()
+    prepared = []
+    for i, row in enumerate(rows, start=1):
+        code = str(row.get("service_code", "")).strip()
+        if not code or code in seen:
+            errors.append(f"service {i}: missing or repeated service_code {code!r}")
+            continue
+        seen.add(code)
+        try:
+            kind, major, minor = str(row.get("category", "")).split(":")
+            category = catalogue.categories.get(kind=kinds[kind], major_code=major, minor_code=minor)
+        except (ValueError, KeyError, catalogue.categories.model.DoesNotExist):
+            errors.append(f"service {code}: category {row.get('category')!r} is not in catalogue {catalogue.code}")
+            continue
+        attrs = row.get("attributes") or []
+        for j, a in enumerate(attrs, start=1):
+            if a.get("datatype") not in ServiceAttribute.Datatype.values:
+                errors.append(f"service {code} attribute {j}: unknown datatype {a.get('datatype')!r}")
+            if a.get("datatype") in ("singlevaluelist", "multivaluelist") and not a.get("values"):
+                errors.append(f"service {code} attribute {a.get('code')}: a list attribute needs values")
+        if row.get("type", "realtime") not in Service.Type.values:
+            errors.append(f"service {code}: unknown type {row.get('type')!r}")
+        prepared.append((i, code, row, category, attrs))
+    if errors:
+        raise ValidationError(errors)
+    counts = {"created": 0, "updated": 0}
+    with transaction.atomic():
+        for order, code, row, category, attrs in prepared:
+            service, created = Service.objects.update_or_create(
+                service_code=code,
+                defaults={
+                    "service_name": row["service_name"],
+                    "service_name_en": row.get("service_name_en", ""),
+                    "description": row.get("description", ""),
+                    "group": row.get("group", ""),
+                    "keywords": row.get("keywords", ""),
+                    "type": row.get("type", "realtime"),
+                    "category": category,
+                    "order": order,
+                    "active": True,
+                },
+            )
+            counts["created" if created else "updated"] += 1
+            service.attributes.all().delete()
+            ServiceAttribute.objects.bulk_create(
+                [
+                    ServiceAttribute(
+                        service=service, code=a["code"], variable=a.get("variable", True), datatype=a["datatype"],
+                        required=bool(a.get("required")), datatype_description=a.get("datatype_description", ""),
+                        order=j, description=a.get("description", a["code"]), values=a.get("values", []),
+                    )
+                    for j, a in enumerate(attrs, start=1)
+                ]
+            )
+        record(actor=actor, action="open311.services_load", object_type="open311.service", object_id="*", after=counts)
+        if not commit:
+            transaction.set_rollback(True)
+    return counts
