@@ -237,12 +237,43 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # JSON only: no browsable HTML API (another surface to secure and to
+    # translate) and no form posts.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Every error in one documented format (zhili/cases/api/errors.py).
+    "EXCEPTION_HANDLER": "zhili.cases.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zhili API",
-    "DESCRIPTION": "Cases, actions, categories, grids and evaluation of the Zhili platform.",
+    "DESCRIPTION": (
+        "Cases, actions, categories, grids and evaluation of the Zhili platform, for government staff "
+        "and connected systems. The same permission rules apply as on the pages.\n\n"
+        "Authentication: send `Authorization: Token <key>`. An administrator issues a key with "
+        "`zhili cases api-token USERNAME` (and revokes it with `--revoke`). Logged-in browsers may use "
+        "their session (with the CSRF token for writes).\n\n"
+        "Errors: every error answers `{\"error\": {\"code\": ..., \"message\": ..., \"fields\": {...}}}`. "
+        "`code` is stable (validation 400, not_authenticated 401, forbidden 403, not_found 404, "
+        "illegal_transition and stale 409, calendar_missing 503); `message` is for people, in the "
+        "interface language; `fields` lists problems per input field. Cases that do not exist and "
+        "cases you may not see give the same 404.\n\n"
+        "Concurrency: every case has a `version`; actions that change its state take "
+        "`expected_version` and answer 409 stale if the case changed since.\n\n"
+        "Coordinates are WGS84/CGCS2000 longitude and latitude; reports and lookups may send GCJ-02 "
+        "or BD-09 with `datum`."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"TimeUnitEnum": "zhili.cases.catalogue.TimeUnit"},
+    "TAGS": [
+        {"name": "cases", "description": "Reports, case lists, timelines and actions."},
+        {"name": "categories", "description": "The catalogue of components and events, with time limits."},
+        {"name": "places", "description": "Unit grids and point lookup."},
+        {"name": "evaluation", "description": "Comprehensive evaluation (综合评价)."},
+    ],
 }
 
 # --- public reporting (Open311) -------------------------------------------------
@@ -251,6 +282,10 @@ ZHILI_OPEN311_MEDIA_HOSTS = env_list("ZHILI_OPEN311_MEDIA_HOSTS", [])
 ZHILI_OPEN311_MEDIA_TIMEOUT = env_int("ZHILI_OPEN311_MEDIA_TIMEOUT", 10, minimum=1)
 ZHILI_OPEN311_REOPEN_DAYS = env_int("ZHILI_OPEN311_REOPEN_DAYS", 30, minimum=0)
 ZHILI_OPEN311_READS_PER_MINUTE = env_int("ZHILI_OPEN311_READS_PER_MINUTE", 600, minimum=1)
+ZHILI_OPEN311_MAX_PHOTOS = env_int("ZHILI_OPEN311_MAX_PHOTOS", 6, minimum=0)
+# Resident report page: reports per hour from one IP address / one device.
+ZHILI_REPORTS_PER_HOUR_IP = env_int("ZHILI_REPORTS_PER_HOUR_IP", 20, minimum=1)
+ZHILI_REPORTS_PER_HOUR_DEVICE = env_int("ZHILI_REPORTS_PER_HOUR_DEVICE", 5, minimum=1)
 ZHILI_OPEN311_CONTACT = env_str("ZHILI_OPEN311_CONTACT", "城市治理办 12345")
 ZHILI_OPEN311_KEY_SERVICE = env_str("ZHILI_OPEN311_KEY_SERVICE", "Ask the governance office for an API key.")
 

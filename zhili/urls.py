@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/", include("zhili.cases.urls")),
     path("api/v1/", include("zhili.cases.api.urls")),
     path("open311/v2/", include("zhili.open311.urls")),
+    path("report/", include("zhili.open311.urls_public")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

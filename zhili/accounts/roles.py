@@ -45,7 +45,7 @@ _VIEW_PLACES = [
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.INSPECTOR: [*_VIEW_PLACES],
-    Role.INTAKE: [*_VIEW_PLACES],
+    Role.INTAKE: [*_VIEW_PLACES, "open311.moderate_reports"],
     Role.SHIFT_LEAD: [*_VIEW_PLACES],
     Role.DISPATCHER: [*_VIEW_PLACES],
     Role.HANDLER: [*_VIEW_PLACES],
@@ -67,6 +67,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cases.change_component",
         "cases.configure_dispatch",
         "cases.export_cases",
+        "open311.moderate_reports",
+        "open311.change_service",
     ],
     Role.DISTRICT_LEADER: [*_VIEW_PLACES, "accounts.view_user"],
     Role.SYSADMIN: [
@@ -96,6 +98,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cases.change_component",
         "cases.configure_dispatch",
         "cases.export_cases",
+        "open311.moderate_reports",
+        "open311.change_service",
+        "open311.manage_api_keys",
     ],
     Role.RESIDENT: [],
 }

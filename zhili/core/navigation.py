@@ -34,7 +34,7 @@ def capabilities() -> list[Capability]:
         Capability("places", _("Places and grids"), _("Divisions, unit grids, responsibility grids, the grid map"), "places:map"),
         Capability("calendar", _("Working calendar"), _("Statutory holidays, adjusted working days, office hours"), "workcal:index"),
         Capability("cases", _("Grid city management"), _("Cases from report to closure, dispatch, hotline, evaluation"), "cases:inbox"),
-        Capability("open311", _("Public reporting"), _("Resident report pages and the Open311 GeoReport v2 API"), "open311:report"),
+        Capability("open311", _("Public reporting"), _("Resident report pages and the Open311 GeoReport v2 API"), "report:new"),
         Capability("plans", _("Action-plan supervision"), _("Plans, tasks, five fixes, progress, warnings, assessment"), "plans:index"),
         Capability("civility", _("Civilized-city monitoring"), _("Sampled inspections and civility indices"), "civility:index"),
         Capability("access", _("Ten-minute service circles"), _("Walking coverage, gaps and siting of facilities"), "access:index"),

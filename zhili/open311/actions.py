@@ -62,14 +62,15 @@ def api_key_check(secret: str | None) -> ApiKey:
     return key
 
 
-def rate_check(client: str, limit: int, *, now: datetime | None = None) -> None:
-    """Count a request in the client's current minute; refuse beyond ``limit``.
+def rate_check(client: str, limit: int, *, now: datetime | None = None, per: str = "minute") -> None:
+    """Count a request in the client's current minute (or hour); refuse beyond ``limit``.
 
     The counter is bumped with one conditional UPDATE (created on the first
-    request of the minute), so concurrent workers count correctly.
+    request of the window), so concurrent workers count correctly.
     """
     now = now or timezone.now()
-    window = now.replace(second=0, microsecond=0)
+    window = now.replace(second=0, microsecond=0) if per == "minute" else now.replace(minute=0, second=0, microsecond=0)
+    client = f"{client}/{per}"
     if not RateWindow.objects.filter(client=client, window=window).update(count=F("count") + 1):
         try:
             with transaction.atomic():
@@ -78,7 +79,7 @@ def rate_check(client: str, limit: int, *, now: datetime | None = None) -> None:
             RateWindow.objects.filter(client=client, window=window).update(count=F("count") + 1)
     count = RateWindow.objects.filter(client=client, window=window).values_list("count", flat=True).first() or 0
     if count > limit:
-        raise Open311Error(429, 429, f"rate limit exceeded: at most {limit} requests per minute")
+        raise Open311Error(429, 429, f"rate limit exceeded: at most {limit} requests per {per}")
 
 
 # --- service requests ----------------------------------------------------------------
@@ -145,7 +146,23 @@ def _media_allowed(url: str) -> None:
         raise Open311Error(400, 400, f"media_url host {parsed.hostname} is not accepted by this server")
 
 
-def request_submit(*, api_key: ApiKey | None, data, jurisdiction=None, actor=None, source: str = Source.PUBLIC_API) -> Submitted:
+def _check_files(files) -> None:
+    from zhili.cases.media import check_media_file
+
+    limit = settings.ZHILI_OPEN311_MAX_PHOTOS
+    if len(files) > limit:
+        raise Open311Error(400, 400, f"at most {limit} photos per report")
+    for f in files:
+        try:
+            check_media_file(f)
+        except ValidationError as exc:
+            raise Open311Error(400, 400, "; ".join(exc.messages)) from None
+        f.seek(0)
+
+
+def request_submit(
+    *, api_key: ApiKey | None, data, jurisdiction=None, actor=None, source: str = Source.PUBLIC_API, files=None
+) -> Submitted:
     """POST /requests: validate everything first, then create the case (realtime)
     or queue it (batch) — all or nothing."""
     code = (data.get("service_code") or "").strip()
@@ -191,6 +208,9 @@ def request_submit(*, api_key: ApiKey | None, data, jurisdiction=None, actor=Non
         if jurisdiction is not None and jurisdiction.district_code and hit.district != jurisdiction.district_code:
             raise Open311Error(400, 400, f"the location lies outside jurisdiction {jurisdiction.jurisdiction_id}")
     text = description or service.service_name
+    files = list(files or [])
+    if files:
+        _check_files(files)
     with transaction.atomic():
         sr = ServiceRequest(
             service=service,
@@ -207,11 +227,19 @@ def request_submit(*, api_key: ApiKey | None, data, jurisdiction=None, actor=Non
             media_url=media_url,
             address_id=address_id,
         )
+        sr.public_text = text
         case = None
-        if service.type != Service.Type.BATCH:
+        if service.type != Service.Type.BATCH or files:
             case = _create_case(sr, actor=actor)
             sr.case = case
         sr.save()
+        if files and case is not None:
+            from zhili.cases.media import case_attach_media
+
+            try:
+                case_attach_media(actor=None, case_id=case.pk, files=files, phase="report")
+            except ValidationError as exc:
+                raise Open311Error(400, 400, "; ".join(exc.messages)) from None
     if service.type == Service.Type.BATCH or media_url:
         from .tasks import process_request
 
@@ -373,3 +401,53 @@ def services_load(*, actor, path=DEFAULT_SERVICES, commit: bool = True) -> dict[
         if not commit:
             transaction.set_rollback(True)
     return counts
+
+
+# --- resident actions ------------------------------------------------------------------
+
+
+def report_support(*, case: Case, device: str) -> bool:
+    """A "me too": one per device per report; False when already counted."""
+    from .models import Support
+
+    if not case.is_open:
+        raise ValidationError("This report is closed.")
+    try:
+        with transaction.atomic():
+            Support.objects.create(case=case, device=device)
+            Case.objects.filter(pk=case.pk).update(support_count=F("support_count") + 1)
+    except IntegrityError:
+        return False
+    return True
+
+
+def report_reopen(*, case: Case, reason: str) -> Case:
+    """A resident reopens a closed report within the configured window."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the problem is not solved.")
+    if case.state != "closed":
+        raise ValidationError("Only a closed report can be reopened.")
+    window = timedelta(days=settings.ZHILI_OPEN311_REOPEN_DAYS)
+    if case.closed_at is None or timezone.now() - case.closed_at > window:
+        raise ValidationError(f"Reports can be reopened within {settings.ZHILI_OPEN311_REOPEN_DAYS} days of closure.")
+    return case_actions.case_reopen(actor=None, case_id=case.pk, note=f"[resident] {reason}")
+
+
+def report_moderate(*, actor, request: ServiceRequest, decision: str, public_text: str | None = None) -> ServiceRequest:
+    """Approve, edit or hide what the public sees; the original text is kept in the case."""
+    if not actor.has_perm("open311.moderate_reports"):
+        raise PermissionDenied("You may not moderate reports.")
+    if decision not in ServiceRequest.Moderation.values:
+        raise ValidationError(f"Unknown moderation decision {decision!r}.")
+    with transaction.atomic():
+        before = {"moderation": request.moderation, "public_text": request.public_text}
+        request.moderation = decision
+        if public_text is not None:
+            request.public_text = public_text.strip()[:MAX_DESCRIPTION]
+        request.moderated_by = actor
+        request.moderated_at = timezone.now()
+        request.save(update_fields=["moderation", "public_text", "moderated_by", "moderated_at"])
+        record(actor=actor, action="open311.moderate", obj=request, before=before,
+               after={"moderation": request.moderation, "public_text": request.public_text})
+    return request

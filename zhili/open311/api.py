@@ -152,7 +152,9 @@ def _post_request(request, data, fmt, jurisdiction):
     request.open311_key = key
     actions.rate_check(f"key:{key.pk}", key.rate_per_minute)
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
-    submitted = actions.request_submit(api_key=key, data=data, jurisdiction=jurisdiction)
+    submitted = actions.request_submit(
+        api_key=key, data=data, jurisdiction=jurisdiction, files=request.FILES.getlist("media")
+    )
     item = {"service_notice": "", "account_id": submitted.request.account_id}
     if submitted.case is not None:
         item = {"service_request_id": submitted.case.number, **item}

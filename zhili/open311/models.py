@@ -170,6 +170,29 @@ class ServiceRequest(models.Model):
     address_id = models.CharField(max_length=60, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moderation (FixMyStreet-style): the public sees ``public_text`` once a
+    # moderator approved it; the original text stays in the case.
+    class Moderation(models.TextChoices):
+        PENDING = "pending", _("Waiting for moderation")
+        APPROVED = "approved", _("Public")
+        HIDDEN = "hidden", _("Hidden from the public")
+
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.PENDING, db_index=True)
+    public_text = models.TextField(blank=True)
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    moderated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["created_at"], name="open311_sr_created")]
+        permissions = [("moderate_reports", "Can moderate public reports")]
+
+
+class Support(models.Model):
+    """A resident's "me too" on a report: counted as support, not a duplicate."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="supports")
+    device = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "device"], name="open311_support_once")]
