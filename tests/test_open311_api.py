@@ -207,6 +207,7 @@ def test_revoked_key_and_rate_limit(client, services, settings):
     assert post(client, secret).status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection after a job
 def test_batch_service_returns_a_token_that_resolves(client, services, key):
     r = post(client, key, service_code="other", **{"attribute[amount]": None, "attribute[details]": "路边有可疑物"})
     assert r.status_code == 201

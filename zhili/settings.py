@@ -125,7 +125,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "zhili.urls"
+# Benchmarks add a bare view beside the real URLs (bench/*_urls.py).
+ROOT_URLCONF = env_str("ZHILI_ROOT_URLCONF", "zhili.urls")
 WSGI_APPLICATION = "zhili.wsgi.application"
 
 TEMPLATES = [

@@ -71,13 +71,19 @@ def rate_check(client: str, limit: int, *, now: datetime | None = None, per: str
     now = now or timezone.now()
     window = now.replace(second=0, microsecond=0) if per == "minute" else now.replace(minute=0, second=0, microsecond=0)
     client = f"{client}/{per}"
-    if not RateWindow.objects.filter(client=client, window=window).update(count=F("count") + 1):
-        try:
-            with transaction.atomic():
-                RateWindow.objects.create(client=client, window=window, count=1)
-        except IntegrityError:
-            RateWindow.objects.filter(client=client, window=window).update(count=F("count") + 1)
-    count = RateWindow.objects.filter(client=client, window=window).values_list("count", flat=True).first() or 0
+    # One statement on both databases: insert the window's first request or
+    # bump its counter, and read the count back (SQLite ≥ 3.35 and PostgreSQL
+    # both have INSERT ... ON CONFLICT ... RETURNING).
+    from django.db import connection
+
+    table = RateWindow._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO {table} (client, "window", count) VALUES (%s, %s, 1) '
+            f'ON CONFLICT (client, "window") DO UPDATE SET count = {table}.count + 1 RETURNING count',
+            [client, window],
+        )
+        count = cur.fetchone()[0]
     if count > limit:
         raise Open311Error(429, 429, f"rate limit exceeded: at most {limit} requests per {per}")
 
@@ -211,7 +217,7 @@ def request_submit(
     files = list(files or [])
     if files:
         _check_files(files)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         sr = ServiceRequest(
             service=service,
             jurisdiction=jurisdiction,
