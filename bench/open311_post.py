@@ -42,8 +42,13 @@ def prepare(base_url: str) -> tuple[dict, str, list[tuple[float, float]]]:
     with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB}"')
-    env = dict(os.environ, DATABASE_URL=f"{base_url}/{DB}", DJANGO_SETTINGS_MODULE="zhili.settings",
-               ZHILI_ROOT_URLCONF="open311_urls", ZHILI_OPEN311_READS_PER_MINUTE="100000")
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"{base_url}/{DB}",
+        DJANGO_SETTINGS_MODULE="zhili.settings",
+        ZHILI_ROOT_URLCONF="open311_urls",
+        ZHILI_OPEN311_READS_PER_MINUTE="100000",
+    )
     os.environ.update(env)
     sys.path.insert(0, str(ROOT / "bench"))
     sys.path.insert(0, str(ROOT))
@@ -67,7 +72,9 @@ def prepare(base_url: str) -> tuple[dict, str, list[tuple[float, float]]]:
     return env, secret, points
 
 
-def run_load(port: int, path: str, body_for, seconds: float, clients: int) -> tuple[list[float], int]:
+def run_load(
+    port: int, path: str, body_for, seconds: float, clients: int
+) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -86,7 +93,14 @@ def run_load(port: int, path: str, body_for, seconds: float, clients: int) -> tu
                 if body is None:
                     conn.request("GET", path)
                 else:
-                    conn.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+                    conn.request(
+                        "POST",
+                        path,
+                        body=body,
+                        headers={
+                            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"
+                        },
+                    )
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status in (200, 201)
@@ -112,8 +126,10 @@ def run_load(port: int, path: str, body_for, seconds: float, clients: int) -> tu
 def summary(name: str, lat: list[float], errors: int, seconds: float) -> float:
     rate = len(lat) / seconds
     q = statistics.quantiles(lat, n=100)
-    print(f"{name}: {rate:,.0f} requests/s, p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, "
-          f"{errors} errors of {len(lat):,}")
+    print(
+        f"{name}: {rate:,.0f} requests/s, p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, "
+        f"{errors} errors of {len(lat):,}"
+    )
     return rate
 
 
@@ -127,10 +143,26 @@ def main() -> None:
     env, key, points = prepare(args.database_url)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "zhili.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
-         "--pythonpath", str(ROOT / "bench"), "--log-level", "warning"],
-        env={**env, "ZHILI_DB_CONN_MAX_AGE": "600"}, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "zhili.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--pythonpath",
+            str(ROOT / "bench"),
+            "--log-level",
+            "warning",
+        ],
+        env={**env, "ZHILI_DB_CONN_MAX_AGE": "600"},
+        cwd=ROOT,
     )
     try:
         for _ in range(100):
@@ -142,15 +174,27 @@ def main() -> None:
 
         def body(i: int, n: int) -> str:
             lat, lon = points[(i * 7919 + n) % len(points)]
-            return urllib.parse.urlencode({"api_key": key, "service_code": "bl-garbage", "lat": f"{lat:.7f}",
-                                           "long": f"{lon:.7f}", "description": f"bench {i}-{n}", "attribute[amount]": "small"})
+            return urllib.parse.urlencode(
+                {
+                    "api_key": key,
+                    "service_code": "bl-garbage",
+                    "lat": f"{lat:.7f}",
+                    "long": f"{lon:.7f}",
+                    "description": f"bench {i}-{n}",
+                    "attribute[amount]": "small",
+                }
+            )
 
         run_load(port, "/open311/v2/requests.json", body, 2, args.clients)  # warm-up
-        print(f"Open311 POST /requests.json, gunicorn {args.workers} workers (gthread ×4), PostgreSQL, "
-              f"{args.clients} client threads, {args.seconds:.0f} s each, {os.cpu_count()} CPUs shared with the load generator")
+        print(
+            f"Open311 POST /requests.json, gunicorn {args.workers} workers (gthread ×4), PostgreSQL, "
+            f"{args.clients} client threads, {args.seconds:.0f} s each, {os.cpu_count()} CPUs shared with the load generator"
+        )
         lat, err = run_load(port, "/open311/v2/requests.json", body, args.seconds, args.clients)
         intake = summary("  intake (case created)", lat, err, args.seconds)
-        lat_b, err_b = run_load(port, "/bench/bare.json", lambda i, n: None, args.seconds, args.clients)
+        lat_b, err_b = run_load(
+            port, "/bench/bare.json", lambda i, n: None, args.seconds, args.clients
+        )
         bare = summary("  bare Django JSON view ", lat_b, err_b, args.seconds)
         print(f"  ratio intake / bare view: {intake / bare:.2f}")
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from zhili.accounts.roles import Role
+
+pytestmark = pytest.mark.usefixtures("english")
 from zhili.cases.dispatch import RuleRow, choose_rule
 from zhili.cases.lifecycle import (
     FINAL_STATES,

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "zhili.places",
     "zhili.cases",
     "zhili.open311",
+    "zhili.plans",
     "zhili.demo",
 ]
 
@@ -231,7 +232,8 @@ TASKS = {
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token check, with the user's roles in the same query.
+        "zhili.cases.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -276,6 +278,14 @@ SPECTACULAR_SETTINGS = {
         {"name": "evaluation", "description": "Comprehensive evaluation (综合评价)."},
     ],
 }
+
+# --- case media --------------------------------------------------------------------
+ZHILI_MEDIA_MAX_FILES = env_int("ZHILI_MEDIA_MAX_FILES", 9, minimum=1)
+ZHILI_MEDIA_MAX_PHOTO_MB = env_int("ZHILI_MEDIA_MAX_PHOTO_MB", 10, minimum=1)
+ZHILI_MEDIA_MAX_VIDEO_MB = env_int("ZHILI_MEDIA_MAX_VIDEO_MB", 50, minimum=1)
+ZHILI_MEDIA_MAX_MEGAPIXELS = env_int("ZHILI_MEDIA_MAX_MEGAPIXELS", 50, minimum=1)
+# Uploads larger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- public reporting (Open311) -------------------------------------------------
 # media_url is fetched only from these hosts (comma-separated host names).

@@ -45,11 +45,11 @@ _VIEW_PLACES = [
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.INSPECTOR: [*_VIEW_PLACES],
-    Role.INTAKE: [*_VIEW_PLACES, "open311.moderate_reports"],
+    Role.INTAKE: [*_VIEW_PLACES, "open311.moderate_reports", "cases.export_cases"],
     Role.SHIFT_LEAD: [*_VIEW_PLACES],
-    Role.DISPATCHER: [*_VIEW_PLACES],
-    Role.HANDLER: [*_VIEW_PLACES],
-    Role.DEPT_LEADER: [*_VIEW_PLACES],
+    Role.DISPATCHER: [*_VIEW_PLACES, "cases.export_cases"],
+    Role.HANDLER: [*_VIEW_PLACES, "plans.report_progress"],
+    Role.DEPT_LEADER: [*_VIEW_PLACES, "cases.export_cases", "plans.report_progress"],
     Role.OFFICE_STAFF: [
         *_VIEW_PLACES,
         "places.change_unitgrid",
@@ -69,8 +69,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cases.export_cases",
         "open311.moderate_reports",
         "open311.change_service",
+        "plans.import_plan",
+        "plans.supervise",
+        "plans.view_all_plans",
+        "plans.report_progress",
+        "plans.assess",
     ],
-    Role.DISTRICT_LEADER: [*_VIEW_PLACES, "accounts.view_user"],
+    Role.DISTRICT_LEADER: [*_VIEW_PLACES, "accounts.view_user", "plans.view_all_plans", "plans.assess"],
     Role.SYSADMIN: [
         *_VIEW_PLACES,
         "places.change_unitgrid",
@@ -101,6 +106,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "open311.moderate_reports",
         "open311.change_service",
         "open311.manage_api_keys",
+        "plans.import_plan",
+        "plans.supervise",
+        "plans.view_all_plans",
+        "plans.assess",
+        "plans.change_assessmentrule",
+        "plans.add_assessmentrule",
     ],
     Role.RESIDENT: [],
 }

@@ -75,10 +75,32 @@ def _is_super(actor) -> bool:
     return actor is None or bool(getattr(actor, "is_superuser", False))
 
 
+_sequence_checked = False
+
+
 def _next_number(now: datetime) -> str:
+    """Case number: the local date and a 6-digit sequence (YYYYMMDDnnnnnn).
+
+    On PostgreSQL the sequence is a database SEQUENCE: nextval() takes no row
+    lock, so concurrent reports do not queue behind one counter row for the
+    length of their transactions (numbers may skip after a rollback, as
+    sequences do).  SQLite serialises writers anyway and uses a per-day
+    counter row.
+    """
+    from django.db import connection
+
     day = timezone.localtime(now).date()
-    # The UPDATE locks the day's counter row until commit, so concurrent
-    # reports get distinct numbers.
+    if connection.vendor == "postgresql":
+        global _sequence_checked
+        with connection.cursor() as cur:
+            if not _sequence_checked:
+                # The migration creates it; this covers databases built
+                # without migrations (pytest --no-migrations), once a process.
+                cur.execute("CREATE SEQUENCE IF NOT EXISTS cases_case_number_seq")
+                _sequence_checked = True
+            cur.execute("SELECT nextval('cases_case_number_seq')")
+            seq = cur.fetchone()[0] % 1_000_000
+        return f"{day:%Y%m%d}{seq:06d}"
     if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
         try:
             with transaction.atomic():
@@ -86,7 +108,7 @@ def _next_number(now: datetime) -> str:
         except IntegrityError:
             CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
     last = CaseCounter.objects.get(day=day).last
-    return f"{day:%Y%m%d}{last:05d}"
+    return f"{day:%Y%m%d}{last:06d}"
 
 
 _SNAPSHOT_FIELDS = ("state", "version", "step", "step_deadline", "assigned_unit_id", "category_id", "condition_id")
@@ -233,7 +255,9 @@ def case_report(
         codes = {"grid_code": hit.grid, "community_code": hit.community, "street_code": hit.street, "district_code": hit.district}
     elif not address.strip():
         raise ValidationError(_("A location or an address is required."))
-    with transaction.atomic():
+    # No savepoint when nested: everything was validated above, and a failure
+    # below aborts the caller's transaction anyway (saves two round trips).
+    with transaction.atomic(savepoint=False):
         case = Case(
             number=_next_number(reported_at),
             source=source,
@@ -271,6 +295,7 @@ def case_accept(*, actor, case_id: int, category=None, expected_version: int | N
         if category is not None:
             case.category = category
         case.accepted_at = move.now
+        case.accepted_on_time = _on_time(case, move.now)
         case.intake_by = actor if getattr(actor, "pk", None) else None
         return _finish(actor=actor, move=move, action=Action.ACCEPT, target=target, note=note)
 
@@ -279,6 +304,7 @@ def case_send_to_verify(*, actor, case_id: int, expected_version: int | None = N
     with transaction.atomic():
         move, target = _begin(actor=actor, case_id=case_id, action=Action.SEND_TO_VERIFY, expected_version=expected_version, now=now)
         move.case.accepted_at = move.now
+        move.case.accepted_on_time = _on_time(move.case, move.now)
         move.case.intake_by = actor if getattr(actor, "pk", None) else None
         return _finish(actor=actor, move=move, action=Action.SEND_TO_VERIFY, target=target, note=note)
 
@@ -400,6 +426,7 @@ def case_close(*, actor, case_id: int, note: str = "", expected_version: int | N
         case = move.case
         case.closed_at = move.now
         case.closed_on_time = _on_time(case, move.now)
+        case.closed_by = actor if getattr(actor, "pk", None) else None
         return _finish(actor=actor, move=move, action=Action.CLOSE, target=target, note=note)
 
 

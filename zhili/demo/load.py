@@ -29,6 +29,7 @@ from .generator import DemoDistrict, generate
 log = logging.getLogger(__name__)
 DEMO_VALID_FROM = date(2024, 1, 1)
 RESP_PREFIX = "DEMO-R"
+DEMO_JURISDICTION = "minghu.demo.zhili"
 
 
 @dataclass
@@ -58,6 +59,9 @@ def remove_demo() -> None:
     Case.objects.filter(assigned_unit__code__startswith="DEMO-").update(assigned_unit=None)
     Case.objects.filter(district_code__in=Division.objects.filter(synthetic=True, level="district").values("code")).delete()
     DispatchRule.objects.filter(unit__code__startswith="DEMO-").delete()
+    from zhili.open311.models import Jurisdiction
+
+    Jurisdiction.objects.filter(jurisdiction_id=DEMO_JURISDICTION).delete()
     ResponsibilityGrid.objects.filter(code__startswith=RESP_PREFIX).delete()
     Facility.objects.filter(synthetic=True).delete()
     Dataset.objects.filter(synthetic=True).delete()
@@ -209,6 +213,15 @@ def _load_case_setup(units: dict[str, OrgUnit]) -> None:
         if unit is not None:
             rules.append(DispatchRule(category=cat, area_code="", unit=unit, note="demo"))
     DispatchRule.objects.bulk_create(rules)
+
+    # The public side: the default services and this district as a jurisdiction.
+    from zhili.open311.actions import services_load
+    from zhili.open311.models import Jurisdiction
+
+    services_load(actor=None)
+    Jurisdiction.objects.update_or_create(
+        jurisdiction_id=DEMO_JURISDICTION, defaults={"name": "明湖区（合成示范）", "district_code": "440699", "is_default": True}
+    )
 
 
 def _load_facilities(d: DemoDistrict) -> None:

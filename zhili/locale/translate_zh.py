@@ -271,7 +271,21 @@ ZH_PLURAL: dict[str, str] = {
 }
 
 
+def _merge_area_files() -> None:
+    """Areas keep their strings in zh_<area>.py beside this script (ZH and
+    optionally ZH_PLURAL dicts); merge them in."""
+    import importlib.util
+
+    for path in sorted(HERE.glob("zh_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ZH.update(getattr(module, "ZH", {}))
+        ZH_PLURAL.update(getattr(module, "ZH_PLURAL", {}))
+
+
 def main() -> int:
+    _merge_area_files()
     po = polib.pofile(str(PO), wrapwidth=79)
     po.header = (
         "Simplified Chinese translation of Zhili (project-level strings).\n"

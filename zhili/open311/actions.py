@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhili.cases import actions as case_actions
 from zhili.cases.lifecycle import IllegalTransition
@@ -55,10 +56,10 @@ def api_key_revoke(*, actor, key: ApiKey) -> ApiKey:
 
 def api_key_check(secret: str | None) -> ApiKey:
     if not secret:
-        raise Open311Error(403, 403, "api_key is required to submit requests")
+        raise Open311Error(403, 403, _("api_key is required to submit requests"))
     key = ApiKey.objects.filter(key_hash=ApiKey.hash(secret)).first()
     if key is None or key.revoked_at is not None:
-        raise Open311Error(403, 403, "api_key is not valid (unknown or revoked)")
+        raise Open311Error(403, 403, _("api_key is not valid (unknown or revoked)"))
     return key
 
 
@@ -85,7 +86,7 @@ def rate_check(client: str, limit: int, *, now: datetime | None = None, per: str
         )
         count = cur.fetchone()[0]
     if count > limit:
-        raise Open311Error(429, 429, f"rate limit exceeded: at most {limit} requests per {per}")
+        raise Open311Error(429, 429, _("rate limit exceeded: at most %(limit)s requests per %(per)s") % {"limit": limit, "per": per})
 
 
 # --- service requests ----------------------------------------------------------------
@@ -106,7 +107,7 @@ def _attribute_values(service: Service, data) -> dict[str, Any]:
             continue
         code = key[len("attribute[") :].split("]", 1)[0]
         if code not in defs:
-            raise Open311Error(400, 400, f"attribute[{code}] is not an attribute of service {service.service_code}")
+            raise Open311Error(400, 400, _("attribute[%(code)s] is not an attribute of service %(service)s") % {"code": code, "service": service.service_code})
     for code, a in defs.items():
         if not a.variable:
             continue
@@ -117,24 +118,24 @@ def _attribute_values(service: Service, data) -> dict[str, Any]:
             raw = [one] if one else []
         if not raw:
             if a.required:
-                raise Open311Error(400, 400, f"attribute[{code}] is required: {a.description}")
+                raise Open311Error(400, 400, _("attribute[%(code)s] is required: %(question)s") % {"code": code, "question": a.description})
             continue
         keys = {str(v["key"]) for v in a.values}
         if a.datatype == ServiceAttribute.Datatype.NUMBER:
             try:
                 values[code] = float(raw[0])
             except ValueError:
-                raise Open311Error(400, 400, f"attribute[{code}] must be a number, got {raw[0]!r}") from None
+                raise Open311Error(400, 400, _("attribute[%(code)s] must be a number, got %(value)s") % {"code": code, "value": repr(raw[0])}) from None
         elif a.datatype == ServiceAttribute.Datatype.DATETIME:
             values[code] = parse_datetime(raw[0], f"attribute[{code}]").isoformat()
         elif a.datatype == ServiceAttribute.Datatype.SINGLE:
             if len(raw) > 1 or raw[0] not in keys:
-                raise Open311Error(400, 400, f"attribute[{code}] must be one of {sorted(keys)}, got {raw!r}")
+                raise Open311Error(400, 400, _("attribute[%(code)s] must be one of %(allowed)s, got %(raw)s") % {"code": code, "allowed": sorted(keys), "raw": repr(raw)})
             values[code] = raw[0]
         elif a.datatype == ServiceAttribute.Datatype.MULTI:
             bad = [v for v in raw if v not in keys]
             if bad:
-                raise Open311Error(400, 400, f"attribute[{code}] values {bad!r} are not among {sorted(keys)}")
+                raise Open311Error(400, 400, _("attribute[%(code)s] values %(bad)s are not among %(allowed)s") % {"code": code, "bad": repr(bad), "allowed": sorted(keys)})
             values[code] = raw
         else:
             values[code] = raw[0]
@@ -147,9 +148,9 @@ def _media_allowed(url: str) -> None:
     parsed = urlparse(url)
     hosts = settings.ZHILI_OPEN311_MEDIA_HOSTS
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise Open311Error(400, 400, f"media_url is not an http(s) URL: {url!r}")
+        raise Open311Error(400, 400, _("media_url is not an http(s) URL: %(url)s") % {"url": repr(url)})
     if parsed.hostname not in hosts:
-        raise Open311Error(400, 400, f"media_url host {parsed.hostname} is not accepted by this server")
+        raise Open311Error(400, 400, _("media_url host %(host)s is not accepted by this server") % {"host": parsed.hostname})
 
 
 def _check_files(files) -> None:
@@ -157,7 +158,7 @@ def _check_files(files) -> None:
 
     limit = settings.ZHILI_OPEN311_MAX_PHOTOS
     if len(files) > limit:
-        raise Open311Error(400, 400, f"at most {limit} photos per report")
+        raise Open311Error(400, 400, _("at most %(limit)s photos per report") % {"limit": limit})
     for f in files:
         try:
             check_media_file(f)
@@ -173,13 +174,13 @@ def request_submit(
     or queue it (batch) — all or nothing."""
     code = (data.get("service_code") or "").strip()
     if not code:
-        raise Open311Error(400, 400, "service_code is required")
+        raise Open311Error(400, 400, _("service_code is required"))
     service = Service.objects.filter(service_code=code, active=True).select_related("category").first()
     if service is None:
-        raise Open311Error(404, 404, f"service_code {code} is not a service of this server")
+        raise Open311Error(404, 404, _("service_code %(code)s is not a service of this server") % {"code": code})
     description = (data.get("description") or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        raise Open311Error(400, 400, f"description is longer than {MAX_DESCRIPTION} characters ({len(description)})")
+        raise Open311Error(400, 400, _("description is longer than %(max)s characters (%(length)s)") % {"max": MAX_DESCRIPTION, "length": len(description)})
     lat_raw, lon_raw = (data.get("lat") or "").strip(), (data.get("long") or "").strip()
     address = (data.get("address_string") or "").strip()
     address_id = (data.get("address_id") or "").strip()
@@ -188,11 +189,11 @@ def request_submit(
         try:
             lat, lon = float(lat_raw), float(lon_raw)
         except ValueError:
-            raise Open311Error(400, 400, f"lat and long must both be decimal degrees, got lat={lat_raw!r} long={lon_raw!r}") from None
+            raise Open311Error(400, 400, _("lat and long must both be decimal degrees, got lat=%(lat_raw)s long=%(lon_raw)s") % {"lat_raw": repr(lat_raw), "lon_raw": repr(lon_raw)}) from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise Open311Error(400, 400, f"lat/long out of range: {lat}, {lon}")
+            raise Open311Error(400, 400, _("lat/long out of range: %(lat)s, %(lon)s") % {"lat": lat, "lon": lon})
     elif not address and not address_id:
-        raise Open311Error(400, 400, "a location is required: lat and long, address_string or address_id")
+        raise Open311Error(400, 400, _("a location is required: lat and long, address_string or address_id"))
     attributes = _attribute_values(service, data)
     media_url = (data.get("media_url") or "").strip()
     if media_url:
@@ -204,15 +205,15 @@ def request_submit(
         try:
             validate_email(email)
         except ValidationError:
-            raise Open311Error(400, 400, f"email is not a valid address: {email!r}") from None
+            raise Open311Error(400, 400, _("email is not a valid address: %(email)s") % {"email": repr(email)}) from None
     if lon is not None:
         from zhili.places.services import locate
 
         hit = locate(lon, lat)
         if hit is None:
-            raise Open311Error(400, 400, "the location lies outside every jurisdiction of this server")
+            raise Open311Error(400, 400, _("the location lies outside every jurisdiction of this server"))
         if jurisdiction is not None and jurisdiction.district_code and hit.district != jurisdiction.district_code:
-            raise Open311Error(400, 400, f"the location lies outside jurisdiction {jurisdiction.jurisdiction_id}")
+            raise Open311Error(400, 400, _("the location lies outside jurisdiction %(jurisdiction)s") % {"jurisdiction": jurisdiction.jurisdiction_id})
     text = description or service.service_name
     files = list(files or [])
     if files:
@@ -293,27 +294,27 @@ def request_update(*, data, api_key: ApiKey) -> dict[str, Any]:
     """
     number = (data.get("service_request_id") or "").strip()
     if not number:
-        raise Open311Error(400, 400, "service_request_id is required")
+        raise Open311Error(400, 400, _("service_request_id is required"))
     status = (data.get("status") or "").strip().upper()
     if not status:
-        raise Open311Error(400, 400, "status is required")
+        raise Open311Error(400, 400, _("status is required"))
     description = (data.get("description") or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        raise Open311Error(400, 400, f"description is longer than {MAX_DESCRIPTION} characters")
+        raise Open311Error(400, 400, _("description is longer than %(max)s characters") % {"max": MAX_DESCRIPTION})
     case = Case.objects.filter(number=number).first()
     if case is None or not hasattr(case, "service_request"):
-        raise Open311Error(404, 404, f"service request {number} does not exist")
+        raise Open311Error(404, 404, _("service request %(number)s does not exist") % {"number": number})
     note = description or status
     try:
         if status in ("REOPEN", "OPEN") and case.state == "closed":
             window = timedelta(days=settings.ZHILI_OPEN311_REOPEN_DAYS)
             if case.closed_at and timezone.now() - case.closed_at > window:
-                raise Open311Error(400, 400, f"the request was closed more than {settings.ZHILI_OPEN311_REOPEN_DAYS} days ago and cannot be reopened")
+                raise Open311Error(400, 400, _("the request was closed more than %(days)s days ago and cannot be reopened") % {"days": settings.ZHILI_OPEN311_REOPEN_DAYS})
             case = case_actions.case_reopen(actor=None, case_id=case.pk, note=f"[public] {note}")
         elif case.is_open:
             case = case_actions.case_comment(actor=None, case_id=case.pk, note=f"[public {status}] {note}", public=True)
         else:
-            raise Open311Error(400, 400, f"request {number} is closed; only REOPEN is accepted")
+            raise Open311Error(400, 400, _("request %(number)s is closed; only REOPEN is accepted") % {"number": number})
     except IllegalTransition as exc:
         raise Open311Error(400, 400, str(exc)) from None
     event = case.events.order_by("-at", "-id").first()
@@ -417,7 +418,7 @@ def report_support(*, case: Case, device: str) -> bool:
     from .models import Support
 
     if not case.is_open:
-        raise ValidationError("This report is closed.")
+        raise ValidationError(_("This report is closed."))
     try:
         with transaction.atomic():
             Support.objects.create(case=case, device=device)
@@ -431,19 +432,19 @@ def report_reopen(*, case: Case, reason: str) -> Case:
     """A resident reopens a closed report within the configured window."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError("Say why the problem is not solved.")
+        raise ValidationError(_("Say why the problem is not solved."))
     if case.state != "closed":
-        raise ValidationError("Only a closed report can be reopened.")
+        raise ValidationError(_("Only a closed report can be reopened."))
     window = timedelta(days=settings.ZHILI_OPEN311_REOPEN_DAYS)
     if case.closed_at is None or timezone.now() - case.closed_at > window:
-        raise ValidationError(f"Reports can be reopened within {settings.ZHILI_OPEN311_REOPEN_DAYS} days of closure.")
+        raise ValidationError(_("Reports can be reopened within %(days)s days of closure.") % {"days": settings.ZHILI_OPEN311_REOPEN_DAYS})
     return case_actions.case_reopen(actor=None, case_id=case.pk, note=f"[resident] {reason}")
 
 
 def report_moderate(*, actor, request: ServiceRequest, decision: str, public_text: str | None = None) -> ServiceRequest:
     """Approve, edit or hide what the public sees; the original text is kept in the case."""
     if not actor.has_perm("open311.moderate_reports"):
-        raise PermissionDenied("You may not moderate reports.")
+        raise PermissionDenied(_("You may not moderate reports."))
     if decision not in ServiceRequest.Moderation.values:
         raise ValidationError(f"Unknown moderation decision {decision!r}.")
     with transaction.atomic():

@@ -10,13 +10,22 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 
 from zhili.cases.models import Case, CaseEvent
 
 from . import actions
-from .georeport import EXTENDED_STATUS, Open311Error, core_status, param, parse_datetime, render, render_errors, w3c
+from .georeport import (
+    EXTENDED_STATUS,
+    Open311Error,
+    core_status,
+    param,
+    parse_datetime,
+    render,
+    render_errors,
+    w3c,
+)
 from .models import ApiKey, Jurisdiction, RequestLog, Service, ServiceRequest
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -36,6 +45,12 @@ def endpoint(methods: tuple[str, ...]) -> Callable:
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+            # Machine clients get English descriptions unless they ask for Chinese.
+            wants_zh = request.headers.get("Accept-Language", "").lower().startswith("zh")
+            with translation.override("zh-hans" if wants_zh else "en"):
+                return handle(request, *args, fmt=fmt, **kwargs)
+
+        def handle(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
             request.open311_key = None
             if fmt not in ("xml", "json"):
                 return render_errors("json", 404, [("404", f"unknown format {fmt!r}: use .xml or .json")])

@@ -8,6 +8,7 @@ compares that counter (one primary-key read) with the index's copy.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -36,22 +37,35 @@ def boundary_version() -> tuple[int, str]:
     return (int(row[0]), row[1].isoformat()) if row else (0, "")
 
 
-def _epoch(at: date | None) -> date | None:
+_change_dates: dict[tuple[int, str], list[date]] = {}
+
+
+def _epoch(at: date | None, version: tuple[int, str]) -> date | None:
     """The latest boundary change on or before ``at``: all dates between two
-    changes share one index.  ``None`` means the current boundaries."""
+    changes share one index.  ``None`` means the current boundaries.
+
+    The change dates are read once per boundary version, so resolving a
+    case's date costs no query."""
     if at is None:
         return None
-    agg = UnitGrid.objects.filter(valid_from__lte=at).aggregate(m=Max("valid_from"))
-    ends = UnitGrid.objects.filter(valid_to__lte=at).aggregate(m=Max("valid_to"))
-    candidates = [d for d in (agg["m"], ends["m"]) if d is not None]
-    return max(candidates) if candidates else date.min
+    dates = _change_dates.get(version)
+    if dates is None:
+        froms = UnitGrid.objects.values_list("valid_from", flat=True).distinct()
+        tos = UnitGrid.objects.exclude(valid_to=None).values_list("valid_to", flat=True).distinct()
+        dates = sorted(set(froms) | set(tos))
+        _change_dates.clear()
+        _change_dates[version] = dates
+    i = bisect_right(dates, at)
+    epoch = dates[i - 1] if i else date.min
+    # On or after the last change, the date's boundaries are the current ones.
+    return None if i == len(dates) else epoch
 
 
 def index_for(at: date | None = None) -> Any:
     from .lookup import PlaceIndex
 
     version = boundary_version()
-    key = (version, _epoch(at))
+    key = (version, _epoch(at, version))
     index = _cache.get(key)
     if index is not None:
         return index
@@ -102,3 +116,4 @@ def current_extent() -> tuple[float, float, float, float] | None:
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _change_dates.clear()

@@ -79,6 +79,7 @@ class Case(models.Model):
 
     # Milestones, kept on the row so evaluation is one aggregate query.
     accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_on_time = models.BooleanField(null=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_on_time = models.BooleanField(null=True)
     filed_at = models.DateTimeField(null=True, blank=True)
@@ -100,6 +101,7 @@ class Case(models.Model):
     intake_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     valid_report = models.BooleanField(_("valid report"), null=True)
     send_back_count = models.PositiveSmallIntegerField(default=0)
     rework_count = models.PositiveSmallIntegerField(default=0)

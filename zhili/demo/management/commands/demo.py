@@ -33,8 +33,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
+        parser.add_argument(
+            "--cases", type=int, default=0, metavar="N",
+            help="Also load N synthetic cases over the past year (for evaluation and page benchmarks).",
+        )
 
-    def handle(self, *args, reset: bool, seed: int, no_serve: bool, host: str, port: int, workers: int, **opts) -> None:
+    def handle(self, *args, reset: bool, seed: int, no_serve: bool, host: str, port: int, workers: int, cases: int, **opts) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         if reset and demo_loaded():
             self.stdout.write("Removing the demo district…")
@@ -48,6 +52,12 @@ class Command(BaseCommand):
             self.stdout.write(d.note)
         else:
             self.stdout.write("The demo district is already loaded (use --reset to load it afresh).")
+        if cases:
+            from zhili.cases.synthetic import load_synthetic_cases
+
+            started = time.monotonic()
+            load_synthetic_cases(cases, seed, log=self.stdout.write)
+            self.stdout.write(f"Loaded {cases:,} synthetic cases in {time.monotonic() - started:.0f} s.")
         self._print_logins(seed, host, port)
         if no_serve:
             return

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessConfig(AppConfig):
+    name = "zhili.access"
+    label = "access"
+    verbose_name = _("Ten-minute service circles")
