@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from zhili.accounts.roles import Role
-
-pytestmark = pytest.mark.usefixtures("english")
 from zhili.cases.dispatch import RuleRow, choose_rule
 from zhili.cases.lifecycle import (
     FINAL_STATES,
@@ -18,6 +16,7 @@ from zhili.cases.lifecycle import (
     transition,
 )
 
+pytestmark = pytest.mark.usefixtures("english")
 ALL = frozenset(Role)
 
 HAPPY_PATH = [

@@ -1,11 +1,9 @@
 """Admin registrations of the cases app, one module per concern."""
 
-from . import admin_catalogue  # noqa: F401
-from . import admin_cases  # noqa: F401
+from django.contrib import admin
 
-from django.contrib import admin  # noqa: E402
-
-from .models import EvaluationWeights  # noqa: E402
-from .views_evaluation import EvaluationWeightsAdmin  # noqa: E402
+from . import admin_cases, admin_catalogue  # noqa: F401
+from .models import EvaluationWeights
+from .views_evaluation import EvaluationWeightsAdmin
 
 admin.site.register(EvaluationWeights, EvaluationWeightsAdmin)

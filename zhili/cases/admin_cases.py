@@ -7,7 +7,15 @@ write the timeline), so the case admin is read-only; configuration tables
 
 from django.contrib import admin
 
-from .models import Case, CaseEvent, DispatchRule, DuplicateRule, HotlineOrder, HotlineTier, StepLimit
+from .models import (
+    Case,
+    CaseEvent,
+    DispatchRule,
+    DuplicateRule,
+    HotlineOrder,
+    HotlineTier,
+    StepLimit,
+)
 
 
 class EventInline(admin.TabularInline):
