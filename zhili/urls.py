@@ -13,6 +13,7 @@ urlpatterns = [
     path("open311/v2/", include("zhili.open311.urls")),
     path("report/", include("zhili.open311.urls_public")),
     path("plans/", include("zhili.plans.urls")),
+    path("access/", include("zhili.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -32,6 +32,8 @@ READ_ALL_ROLES = frozenset(
     {Role.DISTRICT_LEADER, Role.OFFICE_STAFF, Role.SYSADMIN, Role.SHIFT_LEAD}
 )
 
+_VIEW_ACCESS = ["access.view_analysis", "places.view_facility"]
+
 _VIEW_PLACES = [
     "cases.view_category",
     "cases.view_standardcondition",
@@ -46,10 +48,10 @@ _VIEW_PLACES = [
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.INSPECTOR: [*_VIEW_PLACES],
     Role.INTAKE: [*_VIEW_PLACES, "open311.moderate_reports", "cases.export_cases"],
-    Role.SHIFT_LEAD: [*_VIEW_PLACES],
+    Role.SHIFT_LEAD: [*_VIEW_PLACES, *_VIEW_ACCESS],
     Role.DISPATCHER: [*_VIEW_PLACES, "cases.export_cases"],
     Role.HANDLER: [*_VIEW_PLACES, "plans.report_progress"],
-    Role.DEPT_LEADER: [*_VIEW_PLACES, "cases.export_cases", "plans.report_progress"],
+    Role.DEPT_LEADER: [*_VIEW_PLACES, *_VIEW_ACCESS, "cases.export_cases", "plans.report_progress"],
     Role.OFFICE_STAFF: [
         *_VIEW_PLACES,
         "places.change_unitgrid",
@@ -74,8 +76,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "plans.view_all_plans",
         "plans.report_progress",
         "plans.assess",
+        *_VIEW_ACCESS,
+        "access.run_analysis",
+        "access.import_access_data",
     ],
-    Role.DISTRICT_LEADER: [*_VIEW_PLACES, "accounts.view_user", "plans.view_all_plans", "plans.assess"],
+    Role.DISTRICT_LEADER: [*_VIEW_PLACES, *_VIEW_ACCESS, "accounts.view_user", "plans.view_all_plans", "plans.assess"],
     Role.SYSADMIN: [
         *_VIEW_PLACES,
         "places.change_unitgrid",
@@ -112,6 +117,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "plans.assess",
         "plans.change_assessmentrule",
         "plans.add_assessmentrule",
+        *_VIEW_ACCESS,
+        "access.run_analysis",
+        "access.import_access_data",
+        "access.delete_analysis",
     ],
     Role.RESIDENT: [],
 }

@@ -62,6 +62,9 @@ def remove_demo() -> None:
     from zhili.open311.models import Jurisdiction
 
     Jurisdiction.objects.filter(jurisdiction_id=DEMO_JURISDICTION).delete()
+    from zhili.access.demo import remove_demo_analyses
+
+    remove_demo_analyses()
     ResponsibilityGrid.objects.filter(code__startswith=RESP_PREFIX).delete()
     Facility.objects.filter(synthetic=True).delete()
     Dataset.objects.filter(synthetic=True).delete()

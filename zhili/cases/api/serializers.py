@@ -82,6 +82,9 @@ class CategoryBriefSerializer(serializers.Serializer):
 
 class ConditionSerializer(serializers.ModelSerializer):
     time_limit_display = serializers.CharField(read_only=True)
+    # Declared explicitly: the inferred range of a PositiveSmallIntegerField
+    # depends on the database backend, and the committed schema must not.
+    order = serializers.IntegerField(min_value=0, max_value=32767, read_only=True)
 
     class Meta:
         model = StandardCondition

@@ -49,6 +49,10 @@ class Command(BaseCommand):
             d = load_demo(seed)
             summary = ", ".join(f"{k} {v}" for k, v in d.summary().items())
             self.stdout.write(f"Loaded {d.name} in {time.monotonic() - started:.1f} s: {summary}")
+            # Ready-made service-circle analyses so the pages show results at once.
+            from zhili.access.demo import load_demo_analyses
+
+            load_demo_analyses()
             self.stdout.write(d.note)
         else:
             self.stdout.write("The demo district is already loaded (use --reset to load it afresh).")
