@@ -132,7 +132,12 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, settings):
+    # The live server shares one in-memory SQLite database between threads,
+    # where concurrent writes fail at once ("database table is locked")
+    # instead of waiting; a page's parallel fetches must not each save the
+    # session.  Production runs on a file or PostgreSQL, where they wait.
+    settings.SESSION_SAVE_EVERY_REQUEST = False
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     pg = context.new_page()
     pg.set_default_timeout(15_000)

@@ -43,7 +43,7 @@ def test_office_staff_runs_coverage_on_the_demo(page, live_server, demo_district
     a = Analysis.objects.exclude(pk__in=before).get()
     assert a.status == "done"
     expected = sum(1 for f in demo_district.facilities if f.kind.startswith("volunteer"))
-    page.wait_for_function(f"document.getElementById('map').dataset.loaded === '{expected}'")
+    page.wait_for_function(f"document.getElementById('map').dataset.loaded === '{expected}'", timeout=45_000)
     assert int(page.evaluate("document.getElementById('map').dataset.points")) == len(
         demo_district.population_points
     )
