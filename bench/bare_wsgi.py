@@ -1,4 +1,4 @@
-"""The site's WSGI application plus one bare JSON view, for bench/case_intake.py only.
+"""The site's WSGI application plus one bare view, for bench/case_intake.py and bench/open311_post.py only.
 
 The bare view is the floor the case API is measured against: the same
 gunicorn workers, the same middleware stack and settings, a POST with the
@@ -29,8 +29,11 @@ BARE_PATH = "bench/bare/"
 
 @csrf_exempt
 def bare(request: HttpRequest) -> JsonResponse:
-    body = json.loads(request.body or b"{}")
-    return JsonResponse({"ok": True, "fields": len(body)}, status=200)
+    if request.content_type == "application/x-www-form-urlencoded":
+        fields = len(request.POST)
+    else:
+        fields = len(json.loads(request.body or b"{}"))
+    return JsonResponse({"ok": True, "fields": fields}, status=200)
 
 
 urls.urlpatterns.append(path(BARE_PATH, bare))

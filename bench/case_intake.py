@@ -56,11 +56,11 @@ API_PATH = "/api/v1/cases/"
 # --- setup ------------------------------------------------------------------------
 
 
-def bench_env(conn_max_age: int) -> dict[str, str]:
+def bench_env(conn_max_age: int, database: str = DB_NAME) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="zhili.settings",
-        DATABASE_URL=f"{PG}/{DB_NAME}",
+        DATABASE_URL=f"{PG}/{database}",
         # Persistent connections: a new PostgreSQL backend per request would
         # measure connection setup, not the API.
         ZHILI_DB_CONN_MAX_AGE=str(conn_max_age),
@@ -70,12 +70,12 @@ def bench_env(conn_max_age: int) -> dict[str, str]:
     return env
 
 
-def create_database() -> None:
+def create_database(database: str = DB_NAME) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
 
 
 def build_schema() -> None:
@@ -134,12 +134,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, env: dict[str, str], threads: int = 1
+) -> subprocess.Popen:
+    """gunicorn with sync workers, or gthread workers when ``threads`` > 1 (a
+    worker then serves one request while another waits on PostgreSQL)."""
     cmd = [
         sys.executable, "-m", "gunicorn", "bench.bare_wsgi:application",
         "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
         "--backlog", "2048", "--log-level", "warning", "--timeout", "60",
     ]  # fmt: skip
+    if threads > 1:
+        cmd += ["--worker-class", "gthread", "--threads", str(threads)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -184,14 +190,14 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _postgres_pids() -> list[int]:
+def _postgres_pids(database: str = DB_NAME) -> list[int]:
     """Backends serving the bench database only: other databases on the same
     server (other people's work) must not count."""
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME]
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]
         ).fetchall()
     return [r[0] for r in rows]
 
@@ -303,6 +309,7 @@ def drive(
     expect: int,
     name: str,
     server_pid: int,
+    database: str = DB_NAME,
 ) -> Result:
     result = Result(name)
     lock = threading.Lock()
@@ -358,7 +365,7 @@ def drive(
         t.start()
     # The workers' connections persist (CONN_MAX_AGE), so the backends that
     # exist after the warm-up are the ones that serve the run.
-    pg_pids = _postgres_pids()
+    pg_pids = _postgres_pids(database)
     before = cpu_snapshot(server_pid, pg_pids)
     t0 = time.perf_counter()
     stop_at[0] = t0 + seconds
@@ -384,6 +391,74 @@ def report_bodies(points: list[tuple[float, float]]) -> list[bytes]:
         ).encode()
         for i, (lon, lat) in enumerate(points)
     ]
+
+
+def alternate(
+    port: int,
+    targets: tuple[tuple[str, list[bytes], int], ...],
+    duration: float,
+    warmup: float,
+    rounds: int,
+    clients: int,
+    server_pid: int,
+    database: str = DB_NAME,
+) -> list[Result]:
+    """Warm each target up, then measure them in alternating short slices, so
+    that other work on the machine, if any, weighs on all alike."""
+    for name, requests, expect in targets:
+        drive(port, requests, warmup, clients, expect, name, server_pid, database)
+    runs = [Result(name) for name, _r, _e in targets]
+    for _round in range(rounds):
+        for total, (name, requests, expect) in zip(runs, targets, strict=True):
+            part = drive(
+                port, requests, duration / rounds, clients, expect, name, server_pid, database
+            )
+            total.merge(part)
+    return runs
+
+
+def summarise(runs: list[Result], header: str, load_before: float, unit: str) -> bool:
+    """Print the table, the ratio to the bare view and the CPU per request;
+    whether the first run met the target."""
+    api, bare = runs
+    cores = os.cpu_count() or 0
+    print(f"{header}, {cores} cores ({platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}).")  # fmt: skip
+    print("The load generator (this process) runs on the same cores as gunicorn and PostgreSQL.\n")
+    print(
+        f"{'':6}{'ok':>8}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}   CPU s: gunicorn / postgres / load generator"
+    )
+    for r in runs:
+        cpu = " / ".join(f"{r.cpu[k]:.1f}" for k in ("gunicorn", "postgres", "load generator"))
+        print(
+            f"{r.name:6}{r.ok:>8}{r.errors:>8}{r.rate:>10.1f}{r.pct(0.50):>9.1f}{r.pct(0.99):>9.1f}   {cpu}"
+        )
+        if r.errors:
+            print(f"        statuses: {r.statuses}")
+    ratio = api.rate / bare.rate if bare.rate else float("nan")
+    print(f"\nratio {api.name}/{bare.name}: throughput {ratio:.2f} (the bare view is {1 / ratio:.1f}x faster); "
+          f"p50 {api.pct(0.5) / bare.pct(0.5):.1f}x")  # fmt: skip
+    for r in runs:
+        if not r.ok:
+            continue
+        ours = ("gunicorn", "postgres", "load generator")
+        each = {k: r.cpu[k] / r.ok * 1000 for k in ours}
+        total = sum(each.values())
+        used = sum(r.cpu[k] for k in ours) / (r.seconds * cores) if cores else float("nan")
+        others = max(0.0, r.cpu["machine"] - sum(r.cpu[k] for k in ours)) / (r.seconds * cores)
+        print(
+            f"CPU per request ({r.name}): {each['gunicorn']:.2f} ms gunicorn + {each['postgres']:.2f} ms PostgreSQL "
+            f"+ {each['load generator']:.2f} ms load generator = {total:.2f} ms -> at most "
+            f"{1000 * cores / total:.0f} req/s on {cores} idle cores; the bench used {100 * used:.0f} % "
+            f"of the cores, other work {100 * others:.0f} %"
+        )
+    print(f"load average before the runs: {load_before:.2f}")
+    met = api.rate >= TARGET_RATE and api.pct(0.99) < TARGET_P99_MS and api.errors == 0
+    print(
+        f"target ≥ {TARGET_RATE:.0f} {unit}/s with p99 < {TARGET_P99_MS:.0f} ms and no errors: "
+        f"{'MET' if met else 'MISSED'} ({api.rate:.0f} {unit}/s, p99 {api.pct(0.99):.1f} ms)"
+    )
+    return met
 
 
 # --- profile --------------------------------------------------------------------------
@@ -523,72 +598,21 @@ def main() -> int:
             ("api", prebuilt(port, API_PATH, bodies, api_headers), 201),
             ("bare", prebuilt(port, BARE_PATH, bodies, bare_headers), 200),
         )
-        for name, requests, expect in targets:
-            drive(port, requests, args.warmup, args.clients, expect, name, server.pid)
-        # Alternate short slices of the two, so that other work on the
-        # machine, if any, weighs on both alike.
-        runs = [Result("api"), Result("bare")]
-        for _round in range(args.rounds):
-            for total, (name, requests, expect) in zip(runs, targets, strict=True):
-                part = drive(
-                    port,
-                    requests,
-                    args.duration / args.rounds,
-                    args.clients,
-                    expect,
-                    name,
-                    server.pid,
-                )
-                total.merge(part)
+        runs = alternate(
+            port, targets, args.duration, args.warmup, args.rounds, args.clients, server.pid
+        )
     finally:
         stop(server)
 
-    api, bare = runs
     from zhili.cases.models import Case
 
-    stored = Case.objects.count()
-    cores = os.cpu_count() or 0
-    print(
+    header = (
         f"\nCase intake: POST {API_PATH} vs a bare Django JSON view, {pg}, gunicorn {args.workers} sync "
         f"workers, {args.clients} client connections, {args.duration:.0f} s each in {args.rounds} alternating "
-        f"slices, {cores} cores "
-        f"({platform.processor() or platform.machine()}, Python {platform.python_version()})."
+        "slices"
     )
-    print("The load generator (this process) runs on the same cores as gunicorn and PostgreSQL.\n")
-    print(
-        f"{'':6}{'ok':>8}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}   CPU s: gunicorn / postgres / load generator"
-    )
-    for r in runs:
-        cpu = " / ".join(f"{r.cpu[k]:.1f}" for k in ("gunicorn", "postgres", "load generator"))
-        print(
-            f"{r.name:6}{r.ok:>8}{r.errors:>8}{r.rate:>10.1f}{r.pct(0.50):>9.1f}{r.pct(0.99):>9.1f}   {cpu}"
-        )
-        if r.errors:
-            print(f"        statuses: {r.statuses}")
-    ratio = api.rate / bare.rate if bare.rate else float("nan")
-    print(f"\nratio api/bare: throughput {ratio:.2f} (the bare view is {1 / ratio:.1f}x faster); "
-          f"p50 {api.pct(0.5) / bare.pct(0.5):.1f}x")  # fmt: skip
-    for r in runs:
-        if not r.ok:
-            continue
-        ours = ("gunicorn", "postgres", "load generator")
-        each = {k: r.cpu[k] / r.ok * 1000 for k in ours}
-        total = sum(each.values())
-        used = sum(r.cpu[k] for k in ours) / (r.seconds * cores) if cores else float("nan")
-        others = max(0.0, r.cpu["machine"] - sum(r.cpu[k] for k in ours)) / (r.seconds * cores)
-        print(
-            f"CPU per request ({r.name}): {each['gunicorn']:.2f} ms gunicorn + {each['postgres']:.2f} ms PostgreSQL "
-            f"+ {each['load generator']:.2f} ms load generator = {total:.2f} ms -> at most "
-            f"{1000 * cores / total:.0f} req/s on {cores} idle cores; the bench used {100 * used:.0f} % "
-            f"of the cores, other work {100 * others:.0f} %"
-        )
-    print(f"load average before the runs: {load_before:.2f}")
-    print(f"cases stored: {stored} (warm-up included)")
-    met = api.rate >= TARGET_RATE and api.pct(0.99) < TARGET_P99_MS and api.errors == 0
-    print(
-        f"target ≥ {TARGET_RATE:.0f} cases/s with p99 < {TARGET_P99_MS:.0f} ms and no errors: "
-        f"{'MET' if met else 'MISSED'} ({api.rate:.0f} cases/s, p99 {api.pct(0.99):.1f} ms)"
-    )
+    met = summarise(runs, header, load_before, "cases")
+    print(f"cases stored: {Case.objects.count()} (warm-up included)")
     if args.profile:
         profile(key, points, args.profile)
     return 0 if met else 1

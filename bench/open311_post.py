@@ -1,206 +1,208 @@
-"""Open311 intake throughput: POST /requests.json over HTTP to a running server.
+"""Open311 intake throughput: POST /open311/v2/requests.json over HTTP, on PostgreSQL.
 
-Starts gunicorn (2 workers) on a fresh PostgreSQL database with the demo
-district, its public services and an API key; drives POSTs from client
-threads on keep-alive connections for a fixed time; then does the same
-against a bare Django JSON view in the same server, and prints requests/s,
-p50/p99 latency, errors and the ratio.  The load generator shares the
-machine's two cores with the server and PostgreSQL, so the figures are a
-floor, not a ceiling.
+Run from the repository root (PostgreSQL on 127.0.0.1:5432, user postgres):
 
-    .venv/bin/python bench/open311_post.py [--seconds 20] [--clients 8] [--database-url postgres://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/open311_post.py [--duration 20] [--clients 4] [--workers 2] [--profile 300]
+
+It (re)creates the database ``zhili_bench_open311``, migrates it, loads the
+demo district with its public services and jurisdiction, and issues an API
+key; then starts gunicorn (2 sync workers, persistent database connections)
+and drives, for ``--duration`` seconds each, in alternating slices:
+
+* ``POST /open311/v2/requests.json``: a form-encoded GeoReport v2 request
+  (api_key, service_code, lat/long inside a demo grid, description, a list
+  attribute) as a third-party app sends it.  Each one checks the key and its
+  rate window, validates the service and attributes, locates the point,
+  creates the case (number, clock, timeline, audit) and the service-request
+  record, logs the request, and answers with the new service_request_id;
+* ``POST /bench/bare/``: the same body to a view that only parses the form
+  (bench/bare_wsgi.py), through the same middleware.
+
+The HTTP harness (clients on plain sockets, CPU accounting of gunicorn,
+PostgreSQL and the load generator, the summary) is bench/case_intake.py's.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import cProfile
 import os
-import random
-import socket
-import statistics
-import subprocess
+import pstats
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DB = "zhili_bench_open311"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.case_intake import (  # noqa: E402
+    BARE_PATH,
+    SEED,
+    alternate,
+    bench_env,
+    build_schema,
+    create_database,
+    free_port,
+    prebuilt,
+    start_gunicorn,
+    stop,
+    summarise,
+)
+
+DB_NAME = "zhili_bench_open311"
+PATH = "/open311/v2/requests.json"
+FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare(base_url: str) -> tuple[dict, str, list[tuple[float, float]]]:
-    import psycopg
-
-    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"{base_url}/{DB}",
-        DJANGO_SETTINGS_MODULE="zhili.settings",
-        ZHILI_ROOT_URLCONF="open311_urls",
-        ZHILI_OPEN311_READS_PER_MINUTE="100000",
-    )
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT / "bench"))
-    sys.path.insert(0, str(ROOT))
+def prepare(points: int, *, reuse: bool) -> tuple[str, list[tuple[float, float]], str]:
+    """Migrate, load the demo and its services, issue a key; points inside the grids."""
     import django
 
     django.setup()
-    from django.core.management import call_command
+    import numpy as np
+    from django.db import connection, connections
 
-    call_command("migrate", verbosity=0)
     from zhili.demo.load import load_demo
-    from zhili.open311.actions import api_key_issue, services_load
+    from zhili.open311.actions import api_key_issue
+    from zhili.places.services import current_extent, locate_many
 
-    d = load_demo(2017)
-    services_load(actor=None)
+    if not reuse:
+        build_schema()
+        load_demo(SEED)  # loads the public services and the jurisdiction too
     _key, secret = api_key_issue(actor=None, name="bench", rate_per_minute=10_000_000)
-    rng = random.Random(7)
-    points = []
-    for g in rng.sample(d.grids, 400):
-        p = g.polygon.representative_point()
-        points.append((p.y, p.x))
-    return env, secret, points
+    x0, y0, x1, y1 = current_extent()
+    rng = np.random.default_rng(SEED)
+    out: list[tuple[float, float]] = []
+    while len(out) < points:
+        lon, lat = rng.uniform(x0, x1, points), rng.uniform(y0, y1, points)
+        inside = locate_many(lon, lat)["grid"] != ""
+        out += list(zip(lon[inside].tolist(), lat[inside].tolist(), strict=True))
+    server = connection.pg_version
+    connections.close_all()
+    return secret, out[:points], f"PostgreSQL {server // 10000}.{server % 10000}"
 
 
-def run_load(
-    port: int, path: str, body_for, seconds: float, clients: int
-) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def worker(i: int) -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, bad = [], 0
-        n = 0
-        while time.monotonic() < deadline:
-            body = body_for(i, n)
-            n += 1
-            t0 = time.perf_counter()
-            try:
-                if body is None:
-                    conn.request("GET", path)
-                else:
-                    conn.request(
-                        "POST",
-                        path,
-                        body=body,
-                        headers={
-                            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"
-                        },
-                    )
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status in (200, 201)
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine.append(time.perf_counter() - t0)
-            if not ok:
-                bad += 1
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors
+def bodies(key: str, points: list[tuple[float, float]]) -> list[bytes]:
+    return [
+        urllib.parse.urlencode(
+            {
+                "api_key": key,
+                "service_code": "bl-garbage",
+                "lat": f"{lat:.7f}",
+                "long": f"{lon:.7f}",
+                "description": f"路边暴露垃圾 #{i}",
+                "address_string": "演示区测试路",
+                "attribute[amount]": "small",
+            }
+        ).encode()
+        for i, (lon, lat) in enumerate(points)
+    ]
 
 
-def summary(name: str, lat: list[float], errors: int, seconds: float) -> float:
-    rate = len(lat) / seconds
-    q = statistics.quantiles(lat, n=100)
+def profile(key: str, points: list[tuple[float, float]], n: int) -> None:
+    """N requests in-process under cProfile (CPU clock): queries, then the top functions."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    forms = bodies(key, points)
+
+    def post(i: int) -> None:
+        resp = client.post(PATH, forms[i % len(forms)], content_type=FORM)
+        assert resp.status_code == 201, resp.content
+
+    post(0)
+    with CaptureQueriesContext(connection) as queries:
+        post(1)
+    print(f"\nQueries per request: {len(queries)}")
+    for q in queries.captured_queries:
+        print(f"  {q['sql'][:110]}")
+    prof = cProfile.Profile(time.process_time)
+    c0 = time.process_time()
+    prof.enable()
+    for i in range(2, n + 2):
+        post(i)
+    prof.disable()
     print(
-        f"{name}: {rate:,.0f} requests/s, p50 {q[49] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms, "
-        f"{errors} errors of {len(lat):,}"
+        f"\nIn-process: {(time.process_time() - c0) / n * 1000:.2f} ms CPU per request (profiled)"
     )
-    return rate
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432")
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds per endpoint")
+    ap.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent client connections")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    ap.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)"
+    )
+    ap.add_argument("--rounds", type=int, default=4, help="alternating slices per endpoint")
+    ap.add_argument("--points", type=int, default=20000, help="distinct report locations")
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="then profile N requests")
+    ap.add_argument("--reuse-db", action="store_true", help="keep the previous run's database")
     args = ap.parse_args()
-    env, key, points = prepare(args.database_url)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "zhili.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--pythonpath",
-            str(ROOT / "bench"),
-            "--log-level",
-            "warning",
-        ],
-        env={**env, "ZHILI_DB_CONN_MAX_AGE": "600"},
-        cwd=ROOT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
 
-        def body(i: int, n: int) -> str:
-            lat, lon = points[(i * 7919 + n) % len(points)]
-            return urllib.parse.urlencode(
-                {
-                    "api_key": key,
-                    "service_code": "bl-garbage",
-                    "lat": f"{lat:.7f}",
-                    "long": f"{lon:.7f}",
-                    "description": f"bench {i}-{n}",
-                    "attribute[amount]": "small",
-                }
+    env = bench_env(conn_max_age=600, database=DB_NAME)
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "DJANGO_SETTINGS_MODULE",
+                "DATABASE_URL",
+                "ZHILI_DB_CONN_MAX_AGE",
+                "ZHILI_DEBUG",
             )
+        }
+    )
+    print(f"Preparing database {DB_NAME} (migrate, demo district, services, key) ...", flush=True)
+    t0 = time.perf_counter()
+    if not args.reuse_db:
+        create_database(DB_NAME)
+    key, points, pg = prepare(args.points, reuse=args.reuse_db)
+    print(f"  ready in {time.perf_counter() - t0:.0f} s; {len(points)} request locations")
 
-        run_load(port, "/open311/v2/requests.json", body, 2, args.clients)  # warm-up
-        print(
-            f"Open311 POST /requests.json, gunicorn {args.workers} workers (gthread ×4), PostgreSQL, "
-            f"{args.clients} client threads, {args.seconds:.0f} s each, {os.cpu_count()} CPUs shared with the load generator"
+    load_before = os.getloadavg()[0]
+    port = free_port()
+    server = start_gunicorn(port, args.workers, env, args.threads)
+    try:
+        forms = bodies(key, points)
+        targets = (
+            ("open311", prebuilt(port, PATH, forms, {"Content-Type": FORM}), 201),
+            ("bare", prebuilt(port, BARE_PATH, forms, {"Content-Type": FORM}), 200),
         )
-        lat, err = run_load(port, "/open311/v2/requests.json", body, args.seconds, args.clients)
-        intake = summary("  intake (case created)", lat, err, args.seconds)
-        lat_b, err_b = run_load(
-            port, "/bench/bare.json", lambda i, n: None, args.seconds, args.clients
+        runs = alternate(
+            port,
+            targets,
+            args.duration,
+            args.warmup,
+            args.rounds,
+            args.clients,
+            server.pid,
+            DB_NAME,
         )
-        bare = summary("  bare Django JSON view ", lat_b, err_b, args.seconds)
-        print(f"  ratio intake / bare view: {intake / bare:.2f}")
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
+
+    from zhili.open311.models import ServiceRequest
+
+    header = (
+        f"\nOpen311 intake: POST {PATH} vs a bare Django view, {pg}, gunicorn {args.workers} "
+        + (f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers")
+        + f", {args.clients} client connections, {args.duration:.0f} s each in {args.rounds} "
+        "alternating slices"
+    )
+    met = summarise(runs, header, load_before, "requests")
+    print(f"service requests stored: {ServiceRequest.objects.count()} (warm-up included)")
+    if args.profile:
+        profile(key, points, args.profile)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

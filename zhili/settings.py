@@ -128,7 +128,7 @@ MIDDLEWARE = [
 ]
 
 # Benchmarks add a bare view beside the real URLs (bench/*_urls.py).
-ROOT_URLCONF = env_str("ZHILI_ROOT_URLCONF", "zhili.urls")
+ROOT_URLCONF = "zhili.urls"
 WSGI_APPLICATION = "zhili.wsgi.application"
 
 TEMPLATES = [

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhili.core.models import record
-from zhili.places.services import locate
+from zhili.places.services import PlaceHit, locate
 
 from .clocks import Limit, deadline, step_limit
 from .dispatch import RuleRow, choose_rule
@@ -232,8 +232,12 @@ def case_report(
     component_id: str = "",
     reported_at: datetime | None = None,
     now: datetime | None = None,
+    place: PlaceHit | None = None,
 ) -> Case:
-    """A new report from any source; it waits for intake (受理)."""
+    """A new report from any source; it waits for intake (受理).
+
+    ``place``: the caller already located (lon, lat) as of today; for a
+    report dated today the lookup is not repeated."""
     now = _now(now)
     reported_at = reported_at or now
     if source not in Source.values:
@@ -249,7 +253,8 @@ def case_report(
     if lon is not None:
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValidationError(_("The location (%(lon)s, %(lat)s) is not a longitude/latitude.") % {"lon": lon, "lat": lat})
-        hit = locate(lon, lat, at=timezone.localtime(reported_at).date())
+        same_day = timezone.localtime(reported_at).date() == timezone.localdate()
+        hit = place if place is not None and same_day else locate(lon, lat, at=timezone.localtime(reported_at).date())
         if hit is None:
             raise ValidationError(_("The location lies outside every unit grid of this installation."))
         codes = {"grid_code": hit.grid, "community_code": hit.community, "street_code": hit.street, "district_code": hit.district}

@@ -28,11 +28,17 @@ class Limit:
 
 
 def step_limit(step: Step) -> Limit:
+    from django.db import connection
+
     from .models import StepLimit
 
-    row = StepLimit.objects.filter(step=step.value).values_list("amount", "unit").first()
+    # Every new case and every move reads one of these rows: plain SQL keeps
+    # the ORM's query compiler off that path.
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT amount, unit FROM {StepLimit._meta.db_table} WHERE step = %s", [step.value])
+        row = cur.fetchone()
     if row:
-        return Limit(Decimal(row[0]), row[1])
+        return Limit(Decimal(str(row[0])), row[1])
     amount, unit = DEFAULT_STEP_LIMITS[step]
     return Limit(amount, unit)
 

@@ -33,8 +33,17 @@ class PlaceHit:
 def boundary_version() -> tuple[int, str]:
     """The counter and the time it moved: a restored or rolled-back database
     can repeat a counter value, never both."""
-    row = BoundaryVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
-    return (int(row[0]), row[1].isoformat()) if row else (0, "")
+    # Read on every lookup: plain SQL, not the ORM's query compiler, since
+    # this one row is all there is to it.
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT version, changed_at FROM {BoundaryVersion._meta.db_table} WHERE id = 1")
+        row = cur.fetchone()
+    if row is None:
+        return (0, "")
+    changed = row[1]
+    return (int(row[0]), changed.isoformat() if hasattr(changed, "isoformat") else str(changed))
 
 
 _change_dates: dict[tuple[int, str], list[date]] = {}
