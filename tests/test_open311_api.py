@@ -207,6 +207,36 @@ def test_revoked_key_and_rate_limit(client, services, settings):
     assert post(client, secret).status_code == 403
 
 
+def test_rejected_requests_count_in_the_rate_window(client, services):
+    """The window is counted before (and apart from) the request's own
+    transaction: a flood of invalid requests is limited like valid ones."""
+    _key, secret = api_key_issue(actor=None, name="sloppy", rate_per_minute=2)
+    assert post(client, secret, service_code="no-such").status_code == 404
+    assert post(client, secret, description="长" * 4001).status_code == 400
+    assert post(client, secret).status_code == 429
+    assert Case.objects.count() == 0 and ServiceRequest.objects.count() == 0
+    assert list(RequestLog.objects.order_by("id").values_list("status", flat=True)) == [404, 400, 429]
+
+
+def test_service_changes_apply_to_the_next_request(client, services, key):
+    """Service definitions are cached per process; any change is seen at once."""
+    from zhili.open311.models import Service
+
+    assert post(client, key).status_code == 201
+    garbage = Service.objects.get(service_code="bl-garbage")
+    garbage.active = False
+    garbage.save()
+    assert post(client, key).status_code == 404
+    garbage.active = True
+    garbage.save()
+    assert post(client, key).status_code == 201
+    amount = garbage.attributes.get(code="amount")
+    amount.delete()
+    garbage.save()  # what the admin's inline form does: the service is saved too
+    r = post(client, key)
+    assert r.status_code == 400 and "attribute[amount]" in r.json()[0]["description"]
+
+
 @pytest.mark.django_db(transaction=True)  # the worker closes its connection after a job
 def test_batch_service_returns_a_token_that_resolves(client, services, key):
     r = post(client, key, service_code="other", **{"attribute[amount]": None, "attribute[details]": "路边有可疑物"})
