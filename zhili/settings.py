@@ -127,7 +127,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Benchmarks add a bare view beside the real URLs (bench/*_urls.py).
+# Benchmarks add a bare view beside the real URLs in their own WSGI module (bench/bare_wsgi.py).
 ROOT_URLCONF = "zhili.urls"
 WSGI_APPLICATION = "zhili.wsgi.application"
 
