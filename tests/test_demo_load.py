@@ -20,10 +20,25 @@ def test_demo_command_loads_once_and_resets(db, capsys):
     roles = set(User.objects.filter(username__in=["jiandu1", "admin1", "jumin1"]).values_list("groups__name", flat=True))
     assert roles == {"inspector", "sysadmin", "resident"}
     assert User.objects.get(username="jiandu1").check_password(demo_password("jiandu1"))
+    # A year of cases and an action plan being run come with it.
+    from zhili.cases.models import Case
+    from zhili.plans.models import Plan, ProgressReport, SupervisionNotice
+
+    assert Case.objects.count() == 3000
+    assert Case.objects.exclude(state="closed").exists() and Case.objects.filter(state="closed").exists()
+    plan = Plan.objects.get()
+    assert plan.title.startswith("明湖区城市治理三年行动计划")
+    assert plan.nodes.filter(kind="task").count() == 9 and plan.nodes.filter(kind="item").count() == 2
+    # Every task's lead unit was matched from the document's 牵头单位 notes.
+    assert not plan.nodes.filter(kind="task", units__isnull=True).exists()
+    assert ProgressReport.objects.filter(node__plan=plan).count() == 7
+    assert SupervisionNotice.objects.count() == 1
+    assert {"red", "yellow", "green"} <= set(plan.nodes.values_list("colour", flat=True))
 
     call_command("demo", "--no-serve")  # second run: nothing duplicated
     assert "already loaded" in capsys.readouterr().out
     assert UnitGrid.objects.count() == 1500
+    assert Case.objects.count() == 3000 and Plan.objects.count() == 1
 
     jiandu = User.objects.get(username="jiandu1")
     jiandu.set_password("a-new-Password-2026")
@@ -33,6 +48,7 @@ def test_demo_command_loads_once_and_resets(db, capsys):
 
     call_command("demo", "--no-serve", "--reset")
     assert UnitGrid.objects.count() == 1500
+    assert Case.objects.count() == 3000 and Plan.objects.count() == 1
     assert User.objects.get(username="jiandu1").check_password(demo_password("jiandu1"))
 
 
@@ -55,6 +71,11 @@ def test_demo_content(db):
     assert Catalogue.objects.get(is_default=True).categories.count() == 403
     assert DispatchRule.objects.filter(category__isnull=True).count() == 1
     assert DispatchRule.objects.count() > 300
+    from zhili.plans.demo import load_demo_plan
+    from zhili.plans.models import Plan
+
+    load_demo_plan()
     remove_demo()
+    assert not Plan.objects.exists()
     assert not DispatchRule.objects.exists()
     assert not demo_loaded() and UnitGrid.objects.count() == 0 and not OrgUnit.objects.filter(code__startswith="DEMO-").exists()

@@ -65,6 +65,9 @@ def remove_demo() -> None:
     from zhili.access.demo import remove_demo_analyses
 
     remove_demo_analyses()
+    from zhili.plans.demo import remove_demo_plan
+
+    remove_demo_plan()
     ResponsibilityGrid.objects.filter(code__startswith=RESP_PREFIX).delete()
     Facility.objects.filter(synthetic=True).delete()
     Dataset.objects.filter(synthetic=True).delete()

@@ -23,6 +23,9 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - used)
 
 
+DEMO_CASES = 3000
+
+
 class Command(BaseCommand):
     help = "Create the synthetic demo district (deterministic from --seed) and serve Zhili on it."
 
@@ -34,8 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
         parser.add_argument(
-            "--cases", type=int, default=0, metavar="N",
-            help="Also load N synthetic cases over the past year (for evaluation and page benchmarks).",
+            "--cases", type=int, default=None, metavar="N",
+            help=f"Load N synthetic cases over the past year (default: {DEMO_CASES} when the district is first loaded; "
+            "large N for the evaluation and page benchmarks).",
         )
 
     def handle(self, *args, reset: bool, seed: int, no_serve: bool, host: str, port: int, workers: int, cases: int, **opts) -> None:
@@ -53,6 +57,13 @@ class Command(BaseCommand):
             from zhili.access.demo import load_demo_analyses
 
             load_demo_analyses()
+            # An action plan being run, and a year of cases, for the
+            # supervision, case and evaluation pages.
+            from zhili.plans.demo import load_demo_plan
+
+            load_demo_plan()
+            if cases is None:
+                cases = DEMO_CASES
             self.stdout.write(d.note)
         else:
             self.stdout.write("The demo district is already loaded (use --reset to load it afresh).")
