@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from zhili.accounts.models import OrgUnit, User
+from zhili.cases.models import Case
+from zhili.cases.synthetic import NUMBER_PREFIX
 from zhili.demo.load import demo_loaded, demo_password, load_demo, remove_demo
 from zhili.places.models import Dataset, Division, Facility, ResponsibilityGrid, UnitGrid
+from zhili.plans.models import Plan, ProgressReport, SupervisionNotice
+from zhili.workcal.clock import CalendarDataMissing, add_working_days
 
 
-def test_demo_command_loads_once_and_resets(db, capsys):
+def test_demo_command_loads_once_and_resets(db, capsys, client):
     call_command("demo", "--no-serve")
     out = capsys.readouterr().out
     assert "jiandu1" in out and "zhili-jiandu1" in out and "合成" in out
@@ -20,11 +25,21 @@ def test_demo_command_loads_once_and_resets(db, capsys):
     roles = set(User.objects.filter(username__in=["jiandu1", "admin1", "jumin1"]).values_list("groups__name", flat=True))
     assert roles == {"inspector", "sysadmin", "resident"}
     assert User.objects.get(username="jiandu1").check_password(demo_password("jiandu1"))
-    # A year of cases and an action plan being run come with it.
-    from zhili.cases.models import Case
-    from zhili.plans.models import Plan, ProgressReport, SupervisionNotice
-
-    assert Case.objects.count() == 3000
+    # A year of cases of history, cases of today waiting in every inbox, and
+    # an action plan being run come with it.
+    live = Case.objects.exclude(number__startswith=NUMBER_PREFIX)
+    assert Case.objects.count() == 3000 + live.count()
+    try:
+        add_working_days(timezone.now(), 10)
+        calendar_ahead = True
+    except CalendarDataMissing:  # late December, before next year's holidays are entered
+        calendar_ahead = False
+    if calendar_ahead:
+        assert live.count() == 21
+        for username in ["shouli1", "zhiban1", "paiqian1", "chuzhi.cgj1", "jiandu1", "jiandu2"]:
+            client.force_login(User.objects.get(username=username))
+            page = client.get("/cases/").content.decode()
+            assert any(c.number in page for c in live), username
     assert Case.objects.exclude(state="closed").exists() and Case.objects.filter(state="closed").exists()
     plan = Plan.objects.get()
     assert plan.title.startswith("明湖区城市治理三年行动计划")
@@ -38,7 +53,7 @@ def test_demo_command_loads_once_and_resets(db, capsys):
     call_command("demo", "--no-serve")  # second run: nothing duplicated
     assert "already loaded" in capsys.readouterr().out
     assert UnitGrid.objects.count() == 1500
-    assert Case.objects.count() == 3000 and Plan.objects.count() == 1
+    assert Case.objects.count() == 3000 + live.count() and Plan.objects.count() == 1
 
     jiandu = User.objects.get(username="jiandu1")
     jiandu.set_password("a-new-Password-2026")
@@ -48,7 +63,7 @@ def test_demo_command_loads_once_and_resets(db, capsys):
 
     call_command("demo", "--no-serve", "--reset")
     assert UnitGrid.objects.count() == 1500
-    assert Case.objects.count() == 3000 and Plan.objects.count() == 1
+    assert Case.objects.count() == 3000 + live.count() and Plan.objects.count() == 1
     assert User.objects.get(username="jiandu1").check_password(demo_password("jiandu1"))
 
 

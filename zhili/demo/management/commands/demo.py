@@ -59,9 +59,11 @@ class Command(BaseCommand):
             load_demo_analyses()
             # An action plan being run, and a year of cases, for the
             # supervision, case and evaluation pages.
+            from zhili.cases.demo import load_demo_live_cases
             from zhili.plans.demo import load_demo_plan
 
             load_demo_plan()
+            load_demo_live_cases()
             if cases is None:
                 cases = DEMO_CASES
             self.stdout.write(d.note)
