@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import polib
+from zhili.core.catalogues import fill_catalogue, merge_area_files
 
 HERE = Path(__file__).resolve().parent
 PO = HERE / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -271,76 +271,16 @@ ZH_PLURAL: dict[str, str] = {
 }
 
 
-def _merge_area_files() -> None:
-    """Areas keep their strings in zh_<area>.py beside this script (ZH and
-    optionally ZH_PLURAL dicts); merge them in."""
-    import importlib.util
-
-    for path in sorted(HERE.glob("zh_*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        ZH.update(getattr(module, "ZH", {}))
-        ZH_PLURAL.update(getattr(module, "ZH_PLURAL", {}))
-
-
 def main() -> int:
-    _merge_area_files()
-    po = polib.pofile(str(PO), wrapwidth=79)
-    po.header = (
+    merge_area_files(HERE, ZH, ZH_PLURAL)
+    header = (
         "Simplified Chinese translation of Zhili (project-level strings).\n"
         "This file is distributed under the same license as the zhili package (AGPL-3.0-or-later)."
     )
-    po.metadata_is_fuzzy = False
-    po.metadata.update(
-        {
-            "Project-Id-Version": "zhili",
-            "PO-Revision-Date": po.metadata.get("POT-Creation-Date", ""),
-            "Last-Translator": "Zhili contributors",
-            "Language-Team": "Chinese (Simplified)",
-            "Language": "zh_Hans",
-            "MIME-Version": "1.0",
-            "Content-Type": "text/plain; charset=UTF-8",
-            "Content-Transfer-Encoding": "8bit",
-            "Plural-Forms": "nplurals=1; plural=0;",
-        }
+    missing = fill_catalogue(
+        PO, project="zhili", zh=ZH, zh_plural=ZH_PLURAL, header=header, wrapwidth=79
     )
-    missing: list[str] = []
-    used: set[str] = set()
-    for entry in po:
-        if entry.obsolete:
-            continue
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
-        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
-        table = ZH_PLURAL if entry.msgid_plural else ZH
-        if entry.msgid not in table:
-            missing.append(entry.msgid)
-            if entry.msgid_plural:
-                entry.msgstr_plural = {0: ""}
-            else:
-                entry.msgstr = ""
-            continue
-        used.add(entry.msgid)
-        if entry.msgid_plural:
-            entry.msgstr_plural = {0: table[entry.msgid]}
-        else:
-            entry.msgstr = table[entry.msgid]
-    po.save(str(PO))
-    po.save_as_mofile(str(PO.with_suffix(".mo")))
-
-    unused = (set(ZH) | set(ZH_PLURAL)) - used
-    if unused:
-        print(f"note: {len(unused)} translation(s) no longer in the catalogue:", file=sys.stderr)
-        for msgid in sorted(unused):
-            print(f"  {msgid!r}", file=sys.stderr)
-    if missing:
-        print(f"{len(missing)} msgid(s) left untranslated:", file=sys.stderr)
-        for msgid in missing:
-            print(f"  {msgid!r}", file=sys.stderr)
-        return 1
-    print(f"{PO}: {len(used)} translated, compiled to {PO.with_suffix('.mo').name}")
-    return 0
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ Run after ``makemessages``:  cd zhili/access && \
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import polib
+from zhili.core.catalogues import fill_catalogue
 
 HERE = Path(__file__).resolve().parent
 PO = HERE / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -288,31 +289,9 @@ ZH_PLURAL: dict[str, str] = {
 }
 
 
-def main() -> None:
-    po = polib.pofile(str(PO))
-    po.metadata_is_fuzzy = False
-    po.metadata["Project-Id-Version"] = "zhili access"
-    po.metadata["Language"] = "zh_Hans"
-    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
-    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-    missing = []
-    for entry in po:
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
-        if entry.msgid_plural:
-            if entry.msgid in ZH_PLURAL:
-                entry.msgstr_plural = {0: ZH_PLURAL[entry.msgid]}
-            else:
-                missing.append(entry.msgid)
-        elif entry.msgid in ZH:
-            entry.msgstr = ZH[entry.msgid]
-        else:
-            missing.append(entry.msgid)
-    po.save(str(PO))
-    po.save_as_mofile(str(PO.with_suffix(".mo")))
-    if missing:
-        raise SystemExit("untranslated: " + "; ".join(missing))
+def main() -> int:
+    return 1 if fill_catalogue(PO, project="zhili access", zh=ZH, zh_plural=ZH_PLURAL) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,9 +8,10 @@ but belongs to this app, so its strings are added here too.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import polib
+from zhili.core.catalogues import fill_catalogue
 
 HERE = Path(__file__).resolve().parent
 PO = HERE / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -137,56 +138,15 @@ EXTRA = [
 ]
 
 
-def main() -> None:
-    po = polib.pofile(str(PO))
-    po.metadata_is_fuzzy = False
-    po.metadata.update(
-        {
-            "Project-Id-Version": "zhili accounts",
-            "Language": "zh_Hans",
-            "Content-Type": "text/plain; charset=UTF-8",
-            "Plural-Forms": "nplurals=1; plural=0;",
-        }
+def main() -> int:
+    page = "templates/registration/locked_out.html"
+    extra = [(m, None, page) for m in EXTRA] + [(m, p, page) for m, p in EXTRA_PLURALS.items()]
+    return (
+        1
+        if fill_catalogue(PO, project="zhili accounts", zh=ZH, zh_plural=ZH_PLURAL, extra=extra)
+        else 0
     )
-    have = {e.msgid for e in po}
-    for msgid in EXTRA:
-        if msgid not in have:
-            po.append(
-                polib.POEntry(
-                    msgid=msgid,
-                    msgstr="",
-                    occurrences=[("templates/registration/locked_out.html", "")],
-                )
-            )
-    for msgid, plural in EXTRA_PLURALS.items():
-        if msgid not in have:
-            po.append(
-                polib.POEntry(
-                    msgid=msgid,
-                    msgid_plural=plural,
-                    msgstr_plural={0: ""},
-                    flags=["python-format"],
-                    occurrences=[("templates/registration/locked_out.html", "")],
-                )
-            )
-    missing = []
-    for entry in po:
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
-        if entry.msgid_plural:
-            if entry.msgid in ZH_PLURAL:
-                entry.msgstr_plural = {0: ZH_PLURAL[entry.msgid]}
-            else:
-                missing.append(entry.msgid)
-        elif entry.msgid in ZH:
-            entry.msgstr = ZH[entry.msgid]
-        else:
-            missing.append(entry.msgid)
-    po.save(str(PO))
-    po.save_as_mofile(str(PO.with_suffix(".mo")))
-    if missing:
-        raise SystemExit("untranslated: " + "; ".join(missing))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import polib
+from zhili.core.catalogues import fill_catalogue, merge_area_files
 
 HERE = Path(__file__).resolve().parent
 PO = HERE / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -224,53 +224,9 @@ ZH: dict[str, str] = {
 ZH_PLURAL: dict[str, list[str]] = {}
 
 
-def _merge_area_files() -> None:
-    """Each area of the app keeps its strings in zh_<area>.py (ZH and
-    optionally ZH_PLURAL dicts) beside this script; merge them in."""
-    import importlib.util
-
-    for path in sorted(HERE.glob("zh_*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        ZH.update(getattr(module, "ZH", {}))
-        ZH_PLURAL.update(getattr(module, "ZH_PLURAL", {}))
-
-
 def main() -> int:
-    _merge_area_files()
-    po = polib.pofile(str(PO))
-    po.metadata["Language"] = "zh_Hans"
-    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
-    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
-    missing = []
-    for entry in po:
-        if entry.obsolete:
-            continue
-        if entry.msgid_plural:
-            forms = ZH_PLURAL.get(entry.msgid)
-            if forms is None:
-                missing.append(entry.msgid)
-                continue
-            entry.msgstr_plural = dict(enumerate(forms))
-        else:
-            text = ZH.get(entry.msgid)
-            if text is None:
-                missing.append(entry.msgid)
-                continue
-            entry.msgstr = text
-        if "fuzzy" in entry.flags:
-            entry.flags.remove("fuzzy")
-    po.metadata_is_fuzzy = False
-    po.save()
-    po.save_as_mofile(str(PO.with_suffix(".mo")))
-    if missing:
-        print(f"{len(missing)} msgid(s) without a translation:", file=sys.stderr)
-        for msgid in missing:
-            print(f"  {msgid!r}", file=sys.stderr)
-        return 1
-    print(f"{PO}: {len(po)} entries, compiled.")
-    return 0
+    merge_area_files(HERE, ZH, ZH_PLURAL)
+    return 1 if fill_catalogue(PO, project="zhili cases", zh=ZH, zh_plural=ZH_PLURAL) else 0
 
 
 if __name__ == "__main__":
