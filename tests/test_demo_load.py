@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from zhili.accounts.models import OrgUnit, User
@@ -65,6 +67,12 @@ def test_demo_command_loads_once_and_resets(db, capsys, client):
     assert UnitGrid.objects.count() == 1500
     assert Case.objects.count() == 3000 + live.count() and Plan.objects.count() == 1
     assert User.objects.get(username="jiandu1").check_password(demo_password("jiandu1"))
+
+
+def test_demo_refuses_a_negative_case_count(db):
+    with pytest.raises(CommandError, match="--cases must be 0 or more"):
+        call_command("demo", "--no-serve", "--cases", "-5")
+    assert not demo_loaded()
 
 
 def test_demo_content(db):

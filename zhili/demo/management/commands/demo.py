@@ -9,7 +9,7 @@ import sys
 import time
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhili.accounts.roles import Role
 from zhili.demo.load import demo_loaded, demo_logins, load_demo, remove_demo
@@ -42,7 +42,9 @@ class Command(BaseCommand):
             "large N for the evaluation and page benchmarks).",
         )
 
-    def handle(self, *args, reset: bool, seed: int, no_serve: bool, host: str, port: int, workers: int, cases: int, **opts) -> None:
+    def handle(self, *args, reset: bool, seed: int, no_serve: bool, host: str, port: int, workers: int, cases: int | None, **opts) -> None:
+        if cases is not None and cases < 0:
+            raise CommandError(f"--cases must be 0 or more, not {cases}.")
         call_command("migrate", interactive=False, verbosity=0)
         if reset and demo_loaded():
             self.stdout.write("Removing the demo district…")
