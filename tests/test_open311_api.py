@@ -375,6 +375,10 @@ def test_cli_keys_and_services(db, district, catalogue, capsys):
     assert key.revoked_at is not None
 
 
+def test_key_prefixes_never_read_as_options():
+    assert not any(ApiKey.new_secret().startswith("-") for _ in range(2000))
+
+
 def test_bad_services_file_is_refused_whole(db, catalogue, tmp_path):
     from django.core.exceptions import ValidationError
 

@@ -115,7 +115,12 @@ class ApiKey(models.Model):
 
     @staticmethod
     def new_secret() -> str:
-        return secrets.token_urlsafe(32)
+        # Not starting with "-": the prefix is typed on command lines
+        # (zhili open311 revoke-key PREFIX), where it would read as an option.
+        while True:
+            secret = secrets.token_urlsafe(32)
+            if not secret.startswith("-"):
+                return secret
 
     @staticmethod
     def hash(key: str) -> str:
