@@ -375,6 +375,21 @@ def test_cli_keys_and_services(db, district, catalogue, capsys):
     assert key.revoked_at is not None
 
 
+def test_report_in_a_year_without_calendar_data_is_refused_clearly(client, services, key, monkeypatch):
+    """A deadline in a year nobody has entered cannot be counted: the caller
+    is told why and what the administrator must do, and nothing is kept."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    later = datetime(2031, 6, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    r = post(client, key)
+    assert r.status_code == 400
+    text = r.json()[0]["description"]
+    assert "2031" in text and "zhili calendar load" in text
+    assert Case.objects.count() == 0 and ServiceRequest.objects.count() == 0
+
+
 def test_key_prefixes_never_read_as_options():
     assert not any(ApiKey.new_secret().startswith("-") for _ in range(2000))
 

@@ -34,6 +34,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+
 TZ = ZoneInfo("Asia/Shanghai")
 
 OfficePeriod = tuple[time, time]
@@ -47,8 +49,13 @@ _US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 24 * _US_PER_HOUR
 
 
-class CalendarDataMissing(ValueError):
-    """The holiday schedule of ``year`` is neither in the library nor entered."""
+class CalendarDataMissing(ValidationError, ValueError):
+    """The holiday schedule of ``year`` is neither in the library nor entered.
+
+    Also a ``ValidationError``: every page, API and import that reports bad
+    input then shows this message (what to do, in both languages) instead of
+    failing, when a deadline falls in a year nobody has entered yet.
+    """
 
     def __init__(self, year: int) -> None:
         self.year = year
@@ -56,8 +63,12 @@ class CalendarDataMissing(ValueError):
             f"No working-calendar data for {year} (缺少{year}年节假日安排): an administrator "
             f"must enter the statutory holidays and adjusted working days of {year} "
             f"(zhili calendar load FILE.csv --year {year} --commit) before working time "
-            f"can be counted in it."
+            f"can be counted in it.",
+            code="calendar_missing",
         )
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class InvalidOfficeHours(ValueError):

@@ -120,6 +120,8 @@ def to_response(exc: Exception) -> Response | None:
         code, message = Code.STALE, str(exc)
     elif isinstance(exc, IllegalTransition):
         code, message = Code.ILLEGAL_TRANSITION, str(exc)
+    elif isinstance(exc, CalendarDataMissing):  # also a ValidationError: test it first
+        code, message = Code.CALENDAR_MISSING, str(exc)
     elif isinstance(exc, DjangoValidationError):
         code = Code.VALIDATION
         if hasattr(exc, "error_dict"):
@@ -130,8 +132,6 @@ def to_response(exc: Exception) -> Response | None:
             message = _validation_message(fields)
         else:
             message = " ".join(str(m) for m in exc.messages)
-    elif isinstance(exc, CalendarDataMissing):
-        code, message = Code.CALENDAR_MISSING, str(exc)
     elif isinstance(exc, Http404):
         code, message = Code.NOT_FOUND, _("Not found, or you may not see it.")
     elif isinstance(exc, DjangoPermissionDenied):
