@@ -44,6 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import pg_prepare  # noqa: E402
+
 DB_NAME = "zhili_bench_intake"
 PG = "postgresql://postgres@127.0.0.1:5432"
 TARGET_RATE = 300.0
@@ -70,12 +72,17 @@ def bench_env(conn_max_age: int, database: str = DB_NAME) -> dict[str, str]:
     return env
 
 
-def create_database(database: str = DB_NAME) -> None:
-    import psycopg
+def use_bench_env(database: str = DB_NAME) -> dict[str, str]:
+    """The server's environment (persistent connections, no debug); this
+    process takes the database settings from it too."""
+    env = bench_env(conn_max_age=600, database=database)
+    keys = ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "ZHILI_DB_CONN_MAX_AGE", "ZHILI_DEBUG")
+    os.environ.update({k: env[k] for k in keys})
+    return env
 
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{database}"')
+
+def create_database(database: str = DB_NAME) -> None:
+    pg_prepare(f"{PG}/{database}", fresh=True)
 
 
 def build_schema() -> None:
@@ -563,18 +570,7 @@ def main() -> int:
     )
     args = ap.parse_args()
 
-    env = bench_env(conn_max_age=600)
-    os.environ.update(
-        {
-            k: env[k]
-            for k in (
-                "DJANGO_SETTINGS_MODULE",
-                "DATABASE_URL",
-                "ZHILI_DB_CONN_MAX_AGE",
-                "ZHILI_DEBUG",
-            )
-        }
-    )
+    env = use_bench_env()
     print(f"Preparing database {DB_NAME} (migrate, demo district, token) ...", flush=True)
     t0 = time.perf_counter()
     if not args.reuse_db:

@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import pg_prepare  # noqa: E402
+
 PG_DB = "zhili_bench_pages"
 TARGET_MS = 200.0
 PERSONAS = (("shift lead", "zhiban1"), ("handler", "chuzhi.cgj1"))
@@ -61,21 +63,6 @@ def pages(extent: tuple[float, float, float, float], street: str) -> list[tuple[
     ]
 
 
-def _pg_prepare(url: str, fresh: bool) -> None:
-    """Create (or re-create) the benchmark database with psycopg in autocommit."""
-    import psycopg
-    from psycopg import sql
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and fresh:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = None
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def _load(vendor: str, url: str, n: int, seed: int, log) -> float | None:
     """Make the database hold the demo district and exactly n synthetic cases."""
     from django.core.management import call_command
@@ -93,7 +80,7 @@ def _load(vendor: str, url: str, n: int, seed: int, log) -> float | None:
         log(f"found {have:,} synthetic cases, want {n:,}: starting afresh")
         connection.close()
         if vendor == "postgresql":
-            _pg_prepare(url, fresh=True)
+            pg_prepare(url, fresh=True)
         else:
             Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
@@ -117,7 +104,7 @@ def _worker(url: str, n: int, repeats: int, seed: int, explain: bool) -> dict:
         print(f"[{vendor}] {msg}", file=sys.stderr, flush=True)
 
     if vendor == "postgresql":
-        _pg_prepare(url, fresh=False)
+        pg_prepare(url, fresh=False)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.settings")
     import django

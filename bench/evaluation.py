@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import pg_prepare  # noqa: E402
+
 PG_DB = "zhili_bench_eval"
 GROUPINGS = (
     ("by street", {"by": "region", "level": "street"}),
@@ -52,21 +54,6 @@ NOT_TARGETED = {"all five posts"}
 TARGET = {"sqlite": 3.0, "postgresql": 1.0}
 
 
-def _pg_prepare(url: str, fresh: bool) -> None:
-    """Create (or re-create) the benchmark database with psycopg in autocommit."""
-    import psycopg
-    from psycopg import sql
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and fresh:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-            exists = None
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def _worker(url: str, n: int, repeats: int, seed: int, explain: bool, mmap: int) -> dict:
     """Runs in a child process with DATABASE_URL set: prepare, load, time."""
     vendor = "postgresql" if url.startswith("postgres") else "sqlite"
@@ -83,7 +70,7 @@ def _worker(url: str, n: int, repeats: int, seed: int, explain: bool, mmap: int)
 
     # Decide on reuse before Django opens the database.
     if vendor == "postgresql":
-        _pg_prepare(url, fresh=False)
+        pg_prepare(url, fresh=False)
     setup_django()
     from django.core.management import call_command
     from django.db import connection
@@ -100,7 +87,7 @@ def _worker(url: str, n: int, repeats: int, seed: int, explain: bool, mmap: int)
             log(f"found {have:,} synthetic cases, want {n:,}: starting afresh")
             connection.close()
             if vendor == "postgresql":
-                _pg_prepare(url, fresh=True)
+                pg_prepare(url, fresh=True)
             else:
                 Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
             call_command("migrate", interactive=False, verbosity=0)

@@ -40,7 +40,6 @@ from bench.case_intake import (  # noqa: E402
     BARE_PATH,
     SEED,
     alternate,
-    bench_env,
     build_schema,
     create_database,
     free_port,
@@ -48,6 +47,7 @@ from bench.case_intake import (  # noqa: E402
     start_gunicorn,
     stop,
     summarise,
+    use_bench_env,
 )
 
 DB_NAME = "zhili_bench_open311"
@@ -148,18 +148,7 @@ def main() -> int:
     ap.add_argument("--reuse-db", action="store_true", help="keep the previous run's database")
     args = ap.parse_args()
 
-    env = bench_env(conn_max_age=600, database=DB_NAME)
-    os.environ.update(
-        {
-            k: env[k]
-            for k in (
-                "DJANGO_SETTINGS_MODULE",
-                "DATABASE_URL",
-                "ZHILI_DB_CONN_MAX_AGE",
-                "ZHILI_DEBUG",
-            )
-        }
-    )
+    env = use_bench_env(DB_NAME)
     print(f"Preparing database {DB_NAME} (migrate, demo district, services, key) ...", flush=True)
     t0 = time.perf_counter()
     if not args.reuse_db:
