@@ -128,7 +128,7 @@ def profile(key: str, points: list[tuple[float, float]], n: int) -> None:
     print(
         f"\nIn-process: {(time.process_time() - c0) / n * 1000:.2f} ms CPU per request (profiled)"
     )
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(prof).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(int(os.environ.get("BENCH_TOP", "30")))
 
 
 def main() -> int:

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhili.core.db import insert
 from zhili.core.models import record
 from zhili.places.services import PlaceHit, locate
 
@@ -192,16 +193,18 @@ def _finish(*, actor, move: _Move, action: Action, target: State | None, note: s
         _enter_state(case, target, move.now)
     case.version += 1
     case.save()
-    event = CaseEvent.objects.create(
-        case=case,
-        at=move.now,
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action.value,
-        from_state=move.from_state.value,
-        to_state=case.state,
-        note=note,
-        data=data or {},
-        public=public,
+    event = insert(
+        CaseEvent(
+            case=case,
+            at=move.now,
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action.value,
+            from_state=move.from_state.value,
+            to_state=case.state,
+            note=note,
+            data=data or {},
+            public=public,
+        )
     )
     record(actor=actor, action=f"cases.{action.value}", obj=case, summary=note[:300], before=move.before, after=_snapshot(case))
     case._last_event = event  # the caller may attach media to it
@@ -283,10 +286,12 @@ def case_report(
         # valid when verified.
         if source == Source.INSPECTOR:
             case.valid_report = True
-        case.save()
-        CaseEvent.objects.create(
-            case=case, at=reported_at, actor=case.reporter, action="report", from_state="", to_state=case.state,
-            note=description[:200], data={"source": source},
+        insert(case)
+        insert(
+            CaseEvent(
+                case=case, at=reported_at, actor=case.reporter, action="report", from_state="", to_state=case.state,
+                note=description[:200], data={"source": source},
+            )
         )
         record(actor=actor, action="cases.report", obj=case, after=_snapshot(case))
     return case

@@ -57,14 +57,18 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        summary=summary[:300],
-        before=before,
-        after=after,
+    from .db import insert
+
+    return insert(
+        AuditEntry(
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            summary=summary[:300],
+            before=before,
+            after=after,
+        )
     )
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from zhili.cases import actions as case_actions
 from zhili.cases.lifecycle import IllegalTransition
 from zhili.cases.models import Case, Source
+from zhili.core.db import insert, select_one
 from zhili.core.models import record
 
 from .georeport import Open311Error, parse_datetime
@@ -58,12 +59,8 @@ def api_key_revoke(*, actor, key: ApiKey) -> ApiKey:
 def api_key_check(secret: str | None) -> ApiKey:
     if not secret:
         raise Open311Error(403, 403, _("api_key is required to submit requests"))
-    # Checked on every write, never cached (a revoked key stops at once);
-    # a raw query on the unique hash skips the ORM's query compiler.
-    found = list(
-        ApiKey.objects.raw(f"SELECT * FROM {ApiKey._meta.db_table} WHERE key_hash = %s", [ApiKey.hash(secret)])
-    )
-    key = found[0] if found else None
+    # Checked on every write, never cached (a revoked key stops at once).
+    key = select_one(ApiKey, "key_hash = %s", [ApiKey.hash(secret)])
     if key is None or key.revoked_at is not None:
         raise Open311Error(403, 403, _("api_key is not valid (unknown or revoked)"))
     return key
@@ -274,7 +271,7 @@ def request_submit(
         if service.type != Service.Type.BATCH or files:
             case = _create_case(sr, actor=actor, place=hit)
             sr.case = case
-        sr.save()
+        insert(sr)
         if files and case is not None:
             from zhili.cases.media import case_attach_media
 

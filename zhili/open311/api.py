@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 
 from zhili.cases.models import Case, CaseEvent
+from zhili.core.db import insert
 
 from . import actions
 from .georeport import (
@@ -95,8 +96,10 @@ def _authenticate(request: HttpRequest, data) -> None:
 
 
 def _log(request: HttpRequest, status: int) -> None:
-    RequestLog.objects.create(
-        api_key=request.open311_key, method=request.method, path=request.path[:200], status=status, ip=_client_ip(request)
+    insert(
+        RequestLog(
+            api_key=request.open311_key, method=request.method, path=request.path[:200], status=status, ip=_client_ip(request)
+        )
     )
 
 
