@@ -35,6 +35,19 @@ def test_database_url_selects_engine(settings):
     assert settings.DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "django.db.backends.postgresql")
 
 
+def test_postgresql_binds_on_the_server_and_prepares_unless_told_not_to(tmp_path):
+    url = "postgres://postgres@127.0.0.1:5432/zhili"
+    on = s.database_config(url, conn_max_age=60, prepare_threshold=2)
+    assert on["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
+    assert on["CONN_MAX_AGE"] == 60
+    off = s.database_config(url, conn_max_age=0, prepare_threshold=0)
+    assert off["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None}
+    lite = s.database_config(f"sqlite:///{tmp_path / 'x' / 'z.sqlite3'}", conn_max_age=0, prepare_threshold=2)
+    assert "server_side_binding" not in lite["OPTIONS"] and (tmp_path / "x").is_dir()
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL is not a valid"):
+        s.database_config("nosuchdb://x", conn_max_age=0, prepare_threshold=2)
+
+
 def test_security_defaults(settings):
     assert settings.AXES_ENABLED and settings.AXES_FAILURE_LIMIT == 5
     assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST

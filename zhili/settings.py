@@ -149,31 +149,45 @@ TEMPLATES = [
 ]
 
 # --- database ---------------------------------------------------------------
+def database_config(url: str, *, conn_max_age: int, prepare_threshold: int) -> dict:
+    """Django's settings for one database, from its URL."""
+    try:
+        db = dj_database_url.parse(url, conn_max_age=conn_max_age)
+    except Exception as exc:  # dj-database-url raises several types
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets the web process read while the task worker writes; the busy
+        # timeout turns brief writer contention into a wait instead of an error.
+        db["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        db["TEST"] = {"NAME": None}
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters bound by the server, and each statement prepared once it
+        # has run this many times on a connection: PostgreSQL then skips
+        # parsing and planning, and the worker skips quoting every value into
+        # the SQL text.  Together they cut intake's CPU by a fifth
+        # (bench/open311_post.py).  0 turns both off, for a PgBouncer in
+        # transaction mode older than 1.21, which cannot carry prepared
+        # statements across its server connections.
+        db["OPTIONS"] = {
+            "server_side_binding": prepare_threshold > 0,
+            "prepare_threshold": prepare_threshold or None,
+        }
+    return db
+
+
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'zhili.sqlite3'}")
-try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("ZHILI_DB_CONN_MAX_AGE", 0))
-except Exception as exc:  # dj-database-url raises several types
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web process read while the task worker writes; the busy
-    # timeout turns brief writer contention into a wait instead of an error.
-    _db["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
-    _db["TEST"] = {"NAME": None}
-elif _db["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, and each statement prepared once it has
-    # run this many times on a connection: PostgreSQL then skips parsing and
-    # planning, and the worker skips quoting every value into the SQL text.
-    # Together they cut intake's CPU by a quarter (bench/open311_post.py).
-    # 0 turns both off, for a PgBouncer in transaction mode older than 1.21,
-    # which cannot carry prepared statements between connections.
-    _prepare = env_int("ZHILI_PG_PREPARE_THRESHOLD", 2, minimum=0)
-    _db["OPTIONS"] = {"server_side_binding": _prepare > 0, "prepare_threshold": _prepare or None}
-DATABASES = {"default": _db}
+DATABASES = {
+    "default": database_config(
+        DATABASE_URL,
+        conn_max_age=env_int("ZHILI_DB_CONN_MAX_AGE", 0),
+        prepare_threshold=env_int("ZHILI_PG_PREPARE_THRESHOLD", 2, minimum=0),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- accounts and security -------------------------------------------------
