@@ -156,7 +156,7 @@ def _token() -> str:
 class ServiceRequest(models.Model):
     """A request received through the public API or the resident pages."""
 
-    token = models.CharField(max_length=32, unique=True, default=_token)
+    token = models.CharField(max_length=32, default=_token)  # unique: see Meta
     case = models.OneToOneField("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="service_request")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests")
     jurisdiction = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.SET_NULL)
@@ -182,13 +182,20 @@ class ServiceRequest(models.Model):
         APPROVED = "approved", _("Public")
         HIDDEN = "hidden", _("Hidden from the public")
 
-    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.PENDING, db_index=True)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.PENDING)
     public_text = models.TextField(blank=True)
     moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     moderated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["created_at"], name="open311_sr_created")]
+        # Every report writes these: plain indexes, without the LIKE
+        # (pattern-ops) twins that unique=True / db_index=True add on
+        # PostgreSQL; tokens and moderation states are compared whole.
+        indexes = [
+            models.Index(fields=["created_at"], name="open311_sr_created"),
+            models.Index(fields=["moderation"], name="open311_sr_moderation"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["token"], name="open311_sr_token")]
         permissions = [("moderate_reports", "Can moderate public reports")]
 
 

@@ -36,8 +36,8 @@ STEP_CHOICES = [(s.value, s.value) for s in Step]
 
 class Case(models.Model):
     number = models.CharField(_("case number"), max_length=20, unique=True)
-    source = models.CharField(_("source"), max_length=16, choices=Source.choices, db_index=True)
-    state = models.CharField(_("state"), max_length=16, choices=STATE_CHOICES, db_index=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    state = models.CharField(_("state"), max_length=16, choices=STATE_CHOICES)
     # Bumped by every action.  Forms carry the version they showed, so a user
     # acting on a stale page is told the case moved on instead of overwriting.
     version = models.PositiveIntegerField(default=0)
@@ -56,10 +56,10 @@ class Case(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
-    grid_code = models.CharField(_("unit grid"), max_length=15, blank=True, db_index=True)
-    community_code = models.CharField(_("community"), max_length=12, blank=True, db_index=True)
-    street_code = models.CharField(_("street"), max_length=9, blank=True, db_index=True)
-    district_code = models.CharField(_("district"), max_length=6, blank=True, db_index=True)
+    grid_code = models.CharField(_("unit grid"), max_length=15, blank=True)
+    community_code = models.CharField(_("community"), max_length=12, blank=True)
+    street_code = models.CharField(_("street"), max_length=9, blank=True)
+    district_code = models.CharField(_("district"), max_length=6, blank=True)
     component_id = models.CharField(_("component ID"), max_length=17, blank=True)
 
     reporter = models.ForeignKey(
@@ -68,13 +68,13 @@ class Case(models.Model):
     # Contact details of a resident or caller: private, never shown publicly.
     contact_name = models.CharField(_("contact name"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
-    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    reported_at = models.DateTimeField(_("reported at"))
 
     # The clock of the current step.
     step = models.CharField(_("current step"), max_length=10, choices=STEP_CHOICES, blank=True)
     step_started_at = models.DateTimeField(null=True, blank=True)
     step_deadline = models.DateTimeField(_("step deadline"), null=True, blank=True, db_index=True)
-    step_overdue = models.BooleanField(_("step overdue"), default=False, db_index=True)
+    step_overdue = models.BooleanField(_("step overdue"), default=False)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     # Milestones, kept on the row so evaluation is one aggregate query.
@@ -94,8 +94,15 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_on_time = models.BooleanField(null=True)
 
+    # Indexed by case_unit_state, which leads with it.
     assigned_unit = models.ForeignKey(
-        "accounts.OrgUnit", verbose_name=_("handling unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        "accounts.OrgUnit",
+        verbose_name=_("handling unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        db_index=False,
     )
     # Who took the last step of each post, for the per-post evaluation.
     intake_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -118,10 +125,22 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-reported_at"]
+        # Every report writes each of these, so each must earn its place:
+        # state, assigned unit and report time are served by the composites
+        # that lead with them; the area codes and the source are compared
+        # whole, never with LIKE, so they have no pattern-ops twin (which
+        # db_index=True would add on PostgreSQL); the overdue flag is indexed
+        # only where it is set.
         indexes = [
             models.Index(fields=["state", "step_deadline"], name="case_state_deadline"),
             models.Index(fields=["assigned_unit", "state"], name="case_unit_state"),
             models.Index(fields=["reported_at", "street_code"], name="case_reported_street"),
+            models.Index(fields=["grid_code"], name="case_grid"),
+            models.Index(fields=["community_code"], name="case_community"),
+            models.Index(fields=["street_code"], name="case_street"),
+            models.Index(fields=["district_code"], name="case_district"),
+            models.Index(fields=["source"], name="case_source"),
+            models.Index(fields=["step_overdue"], condition=models.Q(step_overdue=True), name="case_overdue"),
         ]
         permissions = [
             ("view_all_cases", "Can see every case"),
