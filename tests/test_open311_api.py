@@ -218,6 +218,27 @@ def test_rejected_requests_count_in_the_rate_window(client, services):
     assert list(RequestLog.objects.order_by("id").values_list("status", flat=True)) == [404, 400, 429]
 
 
+def test_rate_windows_are_unlogged_on_postgresql_and_pruned_by_the_tick(db):
+    """The counters commit without waiting for the disk (no WAL on PostgreSQL)
+    and do not pile up: zhili tick drops windows over two hours old."""
+    from django.db import connection
+
+    from zhili.core.ticks import handlers
+    from zhili.open311.actions import rate_check
+    from zhili.open311.models import RateWindow
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [RateWindow._meta.db_table])
+            assert cur.fetchone()[0] == "u"
+    now = timezone.now().replace(minute=30)
+    rate_check("ip:10.0.0.9", 100, now=now - timedelta(hours=3))
+    rate_check("ip:10.0.0.9", 100, now=now - timedelta(minutes=80), per="hour")  # began 110 minutes ago
+    rate_check("ip:10.0.0.9", 100, now=now)
+    assert handlers()["open311.rate_windows"](now) == {"deleted": 1}
+    assert RateWindow.objects.count() == 2
+
+
 def test_service_changes_apply_to_the_next_request(client, services, key):
     """Service definitions are cached per process; any change is seen at once."""
     from zhili.open311.models import Service

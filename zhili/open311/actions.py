@@ -78,8 +78,6 @@ def rate_check(client: str, limit: int, *, now: datetime | None = None, per: str
     # One statement on both databases: insert the window's first request or
     # bump its counter, and read the count back (SQLite ≥ 3.35 and PostgreSQL
     # both have INSERT ... ON CONFLICT ... RETURNING).
-    from django.db import connection
-
     table = RateWindow._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
@@ -90,6 +88,14 @@ def rate_check(client: str, limit: int, *, now: datetime | None = None, per: str
         count = cur.fetchone()[0]
     if count > limit:
         raise Open311Error(429, 429, _("rate limit exceeded: at most %(limit)s requests per %(per)s") % {"limit": limit, "per": per})
+
+
+def rate_windows_prune(*, now: datetime | None = None) -> dict[str, int]:
+    """Drop rate windows that ended more than an hour ago (the longest window is
+    an hour).  Not audited: the counters are bookkeeping, not records."""
+    now = now or timezone.now()
+    deleted, _by_model = RateWindow.objects.filter(window__lt=now - timedelta(hours=2)).delete()
+    return {"deleted": deleted}
 
 
 # --- service requests ----------------------------------------------------------------
