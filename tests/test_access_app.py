@@ -683,6 +683,34 @@ def test_coverage_analysis_results(lattice, district):
 
 
 @pytest.mark.django_db
+def test_analysis_lost_with_its_worker_is_marked_failed_by_the_tick(lattice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zhili.core.ticks import handlers
+
+    settings.ZHILI_ACCESS_STALE_MINUTES = 30
+    lost, slow, done = _start(title="lost"), _start(title="slow"), _start(title="done")
+    assert services.analysis_execute(done.pk) == "done"
+    now = timezone.now()
+    # A worker killed mid-run: the row still says running, its last report is old.
+    Analysis.objects.filter(pk=lost.pk).update(status="running", heartbeat_at=now - timedelta(minutes=45))
+    Analysis.objects.filter(pk=slow.pk).update(status="running", heartbeat_at=now - timedelta(minutes=5))
+    assert handlers()["access.stale_analyses"](now) == {"failed": 1}
+    lost.refresh_from_db(), slow.refresh_from_db(), done.refresh_from_db()
+    assert lost.status == "failed" and "45" in lost.error and lost.finished_at == now
+    assert slow.status == "running" and done.status == "done"
+    assert AuditEntry.objects.filter(action="access.analysis_lost", object_id=str(lost.pk)).count() == 1
+    assert handlers()["access.stale_analyses"](now) == {"failed": 0}
+    # Progress reports keep the heartbeat fresh.
+    fresh = _start(title="fresh")
+    services.analysis_execute(fresh.pk)
+    fresh.refresh_from_db()
+    assert fresh.heartbeat_at >= now
+
+
+@pytest.mark.django_db
 def test_whatif_and_siting(lattice):
     a = _start(facility_kinds=["volunteer_station"])
     services.analysis_execute(a.pk)

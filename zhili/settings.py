@@ -324,6 +324,11 @@ ZHILI_REPORTS_PER_HOUR_DEVICE = env_int("ZHILI_REPORTS_PER_HOUR_DEVICE", 5, mini
 ZHILI_OPEN311_CONTACT = env_str("ZHILI_OPEN311_CONTACT", "城市治理办 12345")
 ZHILI_OPEN311_KEY_SERVICE = env_str("ZHILI_OPEN311_KEY_SERVICE", "Ask the governance office for an API key.")
 
+# --- service circles ---------------------------------------------------------
+# A running service-circle analysis whose worker has been silent this long
+# was lost with it (zhili tick marks it failed).
+ZHILI_ACCESS_STALE_MINUTES = env_int("ZHILI_ACCESS_STALE_MINUTES", 30, minimum=1)
+
 # --- maps ------------------------------------------------------------------
 # No basemap by default: government intranets often have no internet.  Set a
 # tile URL template ({z}/{x}/{y}) served inside the network to show one.

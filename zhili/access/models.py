@@ -101,6 +101,9 @@ class Analysis(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The worker's last sign of life (each progress report): a running
+    # analysis that stops reporting was lost with its worker (see ticks.py).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

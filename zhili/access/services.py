@@ -14,11 +14,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -331,18 +333,48 @@ def facility_rows(kinds: list[str], changes: list[dict[str, Any]]) -> list[dict[
     return rows
 
 
+def analyses_fail_stale(*, now: datetime | None = None, minutes: int | None = None) -> dict[str, int]:
+    """Mark as failed the running analyses whose worker has not reported for
+    ``minutes`` (``ZHILI_ACCESS_STALE_MINUTES``): a worker killed mid-run
+    (deploy, out of memory) leaves its analysis "running" for ever, and the
+    page would show a progress bar that never moves.  The longest silent
+    stage, an exact siting solve, is bounded by its time limit, far below
+    the default 30 minutes.  If the worker was only slow, its result still
+    replaces the failure when it arrives."""
+    now = now or timezone.now()
+    minutes = settings.ZHILI_ACCESS_STALE_MINUTES if minutes is None else minutes
+    cutoff = now - timedelta(minutes=minutes)
+    stale = Analysis.objects.filter(status=Analysis.Status.RUNNING, heartbeat_at__lt=cutoff)
+    failed = 0
+    for a in stale.only("pk", "title", "kind", "heartbeat_at"):
+        with transaction.atomic():
+            done = Analysis.objects.filter(pk=a.pk, status=Analysis.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+                status=Analysis.Status.FAILED,
+                error=_(
+                    "The background worker stopped reporting %(minutes)s minutes ago (it was probably "
+                    "restarted or ran out of memory). Run the analysis again."
+                )
+                % {"minutes": int((now - a.heartbeat_at).total_seconds() // 60)},
+                finished_at=now,
+            )
+            if done:
+                record(actor=None, action="access.analysis_lost", obj=a, summary=f"last report {a.heartbeat_at:%Y-%m-%d %H:%M}")
+                failed += done
+    return {"failed": failed}
+
+
 def analysis_execute(analysis_id: int, progress: Progress | None = None) -> str:
     """Claim a queued analysis, run it and store its results (or its error)."""
     now = timezone.now()
     claimed = Analysis.objects.filter(pk=analysis_id, status=Analysis.Status.QUEUED).update(
-        status=Analysis.Status.RUNNING, started_at=now, progress=0.0, stage=_("starting")
+        status=Analysis.Status.RUNNING, started_at=now, heartbeat_at=now, progress=0.0, stage=_("starting")
     )
     if not claimed:
         return "not queued"
 
     def report(fraction: float, message: str) -> None:
         Analysis.objects.filter(pk=analysis_id).update(
-            progress=round(min(max(fraction, 0.0), 1.0), 3), stage=message[:200]
+            progress=round(min(max(fraction, 0.0), 1.0), 3), stage=message[:200], heartbeat_at=timezone.now()
         )
         if progress:
             progress(fraction, message)

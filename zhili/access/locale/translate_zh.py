@@ -16,6 +16,10 @@ HERE = Path(__file__).resolve().parent
 PO = HERE / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 ZH: dict[str, str] = {
+    # services.py (zhili tick: an analysis lost with its worker)
+    "The background worker stopped reporting %(minutes)s minutes ago (it was probably "
+    "restarted or ran out of memory). Run the analysis again.": "后台任务进程已有 %(minutes)s 分钟没有报告进度"
+    "（可能已重启或内存不足），请重新运行该分析。",
     # exports.py
     "Summary": "概况",
     "Analysis": "分析",
