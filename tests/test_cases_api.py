@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.fixtures_places import X0, Y0
+from zhili.accounts.models import ApiToken
 from zhili.cases import actions as A
 from zhili.cases.api.permissions import allowed_sources, default_source
 from zhili.cases.api.tokens import api_token_issue, api_token_revoke
@@ -37,9 +37,15 @@ def api(user=None) -> APIClient:
         key = (
             api_token_issue(actor=None, user=user)
             if user.is_government_staff
-            else Token.objects.create(user=user).key
+            else ApiToken.create_for(user)
         )
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def api_token_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 
@@ -697,7 +703,13 @@ def test_tokens_issue_rotate_revoke(people, admin_qian):
     user = people["dispatcher"]
     first = api_token_issue(actor=admin_qian, user=user)
     second = api_token_issue(actor=admin_qian, user=user)
-    assert first != second and Token.objects.get(user=user).key == second
+    stored = ApiToken.objects.get(user=user)
+    assert first != second and stored.key_hash == ApiToken.hash(second) and stored.prefix == second[:6]
+    # The key itself is nowhere in the row (only its hash and first characters).
+    assert second not in " ".join(str(getattr(stored, f.attname)) for f in ApiToken._meta.concrete_fields)
+    # The replaced key stops working, the new one works.
+    assert api_token_client(first).get(CASES).status_code == 401
+    assert api_token_client(second).get(CASES).status_code == 200
     entries = AuditEntry.objects.filter(action="api.token_issue", object_id=str(user.pk))
     assert entries.count() == 2 and all(first not in str(e.after) + e.summary for e in entries)
     with pytest.raises(PermissionDenied):
@@ -709,20 +721,61 @@ def test_tokens_issue_rotate_revoke(people, admin_qian):
     assert AuditEntry.objects.filter(action="api.token_revoke").count() == 1
 
 
+def test_tokens_issued_before_hashing_keep_working(people):
+    """The migration to hashed tokens hashes DRF's clear keys, then drops
+    their table: a connected system keeps its key, the database loses it."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("zhili.accounts.migrations.0002_api_token")
+    key = "0f" * 20
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id bigint NOT NULL, "
+            "created timestamp with time zone NOT NULL)"
+        )
+        cur.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [key, people["dispatcher"].pk, timezone.now()])
+    # The function needs only these of a schema editor (a real one cannot
+    # open inside the test's transaction on SQLite).
+    editor = SimpleNamespace(
+        connection=connection, quote_name=connection.ops.quote_name, execute=lambda sql: connection.cursor().execute(sql)
+    )
+    migration.import_drf_tokens(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()
+    assert ApiToken.objects.get(user=people["dispatcher"]).prefix == key[:6]
+    assert api_token_client(key).get(CASES).status_code == 200
+    migration.import_drf_tokens(apps, editor)  # nothing to do a second time
+
+
 def test_no_tokens_for_residents_or_inactive_users(people, resident_liu):
     with pytest.raises(ValidationError, match="no staff role"):
         api_token_issue(actor=None, user=resident_liu)
     people["handler"].is_active = False
     with pytest.raises(ValidationError, match="not active"):
         api_token_issue(actor=None, user=people["handler"])
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_command(people, capsys):
     call_command("cases", "api-token", "zhao.paiqian")
     key = capsys.readouterr().out.strip()
-    assert Token.objects.get(user=people["dispatcher"]).key == key
+    assert ApiToken.objects.get(user=people["dispatcher"]).key_hash == ApiToken.hash(key)
     call_command("cases", "api-token", "zhao.paiqian", "--revoke")
-    assert "Revoked" in capsys.readouterr().out and not Token.objects.exists()
+    assert "Revoked" in capsys.readouterr().out and not ApiToken.objects.exists()
     with pytest.raises(CommandError, match="No user"):
         call_command("cases", "api-token", "nobody")
+
+
+def test_admin_lists_token_holders_without_keys(client, people, admin_qian):
+    key = api_token_issue(actor=None, user=people["dispatcher"])
+    admin_qian.is_staff = admin_qian.is_superuser = True
+    admin_qian.save()
+    client.force_login(admin_qian)
+    page = client.get("/admin/accounts/apitoken/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "zhao.paiqian" in body and key[:6] in body
+    assert key not in body and ApiToken.hash(key) not in body
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403

@@ -99,7 +99,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     # Zhili's own apps; dependencies point down this list, never up.
     "zhili.core",

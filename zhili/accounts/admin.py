@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from zhili.core.models import record
 
 from .actions import unit_state, user_state
-from .models import OrgUnit, User
+from .models import ApiToken, OrgUnit, User
 
 
 @admin.register(OrgUnit)
@@ -90,3 +90,24 @@ class UserAdmin(DjangoUserAdmin):
                     summary=obj.username,
                     after={"roles": sorted(r.value for r in obj.roles)},
                 )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Who holds a REST API token, read-only: tokens are issued and revoked
+    with ``zhili cases api-token`` (audited; the key is shown once)."""
+
+    list_display = ("user", "prefix", "created_at")
+    search_fields = ("user__username", "prefix")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "prefix", "created_at")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -141,3 +144,40 @@ class User(AbstractUser):
     @property
     def reads_all(self) -> bool:
         return self.is_active and (self.is_superuser or bool(self.roles & READ_ALL_ROLES))
+
+
+class ApiToken(models.Model):
+    """A user's REST API token (``Authorization: Token <key>``).
+
+    Only the key's SHA-256 is stored: whoever reads the database or a backup
+    cannot call the API as the user.  The key (40 hex digits, DRF's format,
+    so clients need no change) is shown once when an administrator issues
+    it; the first characters are kept to tell tokens apart.
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_token"
+    )
+    key_hash = models.CharField(max_length=64)
+    prefix = models.CharField(_("key begins with"), max_length=8)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        # A constraint rather than unique=True: no LIKE twin on PostgreSQL.
+        constraints = [models.UniqueConstraint(fields=["key_hash"], name="api_token_key_hash")]
+
+    def __str__(self) -> str:
+        return f"{self.user.username} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def create_for(cls, user: User) -> str:
+        """Store a new token for ``user`` and return its key (the only time it exists)."""
+        key = secrets.token_hex(20)
+        cls.objects.create(user=user, key_hash=cls.hash(key), prefix=key[:6])
+        return key

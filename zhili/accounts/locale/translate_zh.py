@@ -66,6 +66,10 @@ ZH: dict[str, str] = {
     "post": "职务",
     "user": "用户",
     "users": "用户",
+    "API token": "API 令牌",
+    "API tokens": "API 令牌",
+    "key begins with": "令牌开头",
+    "issued at": "签发时间",
     # roles.py
     "Field inspector (监督员)": "监督员",
     "Intake operator (受理员)": "受理员",

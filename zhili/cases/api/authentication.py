@@ -4,8 +4,9 @@ Every API request checks the token, and nearly every one then asks for the
 user's roles (the staff gate, the case visibility rule, the action rules).
 DRF's TokenAuthentication costs one query and ``User.roles`` a second; here
 the token, its user and the user's group names come in one joined query
-(one row per group).  The rules are DRF's: unknown token or inactive user →
-401.
+(one row per group).  Tokens are stored hashed (accounts.ApiToken): the
+presented key is hashed and looked up.  The rules are DRF's: unknown token
+or inactive user → 401.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from __future__ import annotations
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
+from zhili.accounts.models import ApiToken
 from zhili.accounts.roles import Role
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
+    model = ApiToken
+
     def authenticate_credentials(self, key: str):
         rows = list(
-            Token.objects.select_related("user")
-            .filter(key=key)
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash(key))
             .annotate(role_name=F("user__groups__name"))
         )
         if not rows:

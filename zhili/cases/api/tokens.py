@@ -3,7 +3,8 @@
 A token is a bearer secret as good as the password of its user, so only a
 system administrator hands one out (to a connected system's account or a
 field app), and the audit log records who did it.  The key itself never
-goes into the log.
+goes into the log, nor into the database: only its SHA-256 is stored
+(accounts.ApiToken), so the key is shown once, when issued.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
+from zhili.accounts.models import ApiToken
 from zhili.accounts.roles import Role
 from zhili.core.models import record
 
@@ -39,8 +40,8 @@ def api_token_issue(*, actor, user) -> str:
             % {"user": user.username}
         )
     with transaction.atomic():
-        replaced = Token.objects.filter(user=user).delete()[0] > 0
-        token = Token.objects.create(user=user)
+        replaced = ApiToken.objects.filter(user=user).delete()[0] > 0
+        key = ApiToken.create_for(user)
         record(
             actor=actor,
             action="api.token_issue",
@@ -50,14 +51,14 @@ def api_token_issue(*, actor, user) -> str:
             else _("API token issued"),
             after={"replaced": replaced},
         )
-    return token.key
+    return key
 
 
 def api_token_revoke(*, actor, user) -> bool:
     """Revoke ``user``'s API token; False if there was none (nothing recorded then)."""
     _check_actor(actor)
     with transaction.atomic():
-        deleted = Token.objects.filter(user=user).delete()[0] > 0
+        deleted = ApiToken.objects.filter(user=user).delete()[0] > 0
         if deleted:
             record(actor=actor, action="api.token_revoke", obj=user, summary=_("API token revoked"))
     return deleted
