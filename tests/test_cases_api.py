@@ -779,3 +779,16 @@ def test_admin_lists_token_holders_without_keys(client, people, admin_qian):
     assert page.status_code == 200 and "zhao.paiqian" in body and key[:6] in body
     assert key not in body and ApiToken.hash(key) not in body
     assert client.get("/admin/accounts/apitoken/add/").status_code == 403
+
+
+def test_token_authentication_reads_user_and_every_role_in_one_statement(make_user, org, django_assert_num_queries):
+    from zhili.accounts.roles import Role
+    from zhili.cases.api.authentication import TokenAuthentication
+
+    user = make_user("duo", Role.DISPATCHER, Role.INTAKE, org_unit=org["office"])
+    key = api_token_issue(actor=None, user=user)
+    with django_assert_num_queries(1):
+        got, token = TokenAuthentication().authenticate_credentials(key)
+        assert got.roles == {Role.DISPATCHER, Role.INTAKE}
+    assert got.pk == user.pk and got.username == "duo" and got.date_joined == user.date_joined
+    assert token.user is got and token.prefix == key[:6]

@@ -80,8 +80,50 @@ def _build(meta, connection) -> tuple[str, tuple[models.Field, ...]]:
     return sql, fields
 
 
-# (model, where, database alias) -> (SELECT ..., attribute names, (column, its converters))
-_SELECTS: dict[tuple[type[models.Model], str, str], tuple[str, list[str], list[tuple]]] = {}
+class _Reader:
+    """How to turn a row of ``cls``'s concrete columns into an instance the
+    way the ORM does: each column through the converters the ORM applies
+    (SQLite returns dates and times as text), then ``Model.from_db``."""
+
+    def __init__(self, cls: type[models.Model], alias: str) -> None:
+        connection = connections[alias]
+        meta = cls._meta
+        self.cls, self.alias, self.connection = cls, alias, connection
+        self.fields = meta.concrete_fields
+        self.names = [f.attname for f in self.fields]
+        self.converters = []
+        for f in self.fields:
+            col = f.get_col(meta.db_table)
+            self.converters.append((col, connection.ops.get_db_converters(col) + f.get_db_converters(connection)))
+
+    def columns(self, table: str | None = None) -> str:
+        """The quoted column list, qualified by ``table`` (an alias) if given.
+        Named rather than ``*``, so a migration that adds a column cannot
+        change the shape of a prepared statement's result."""
+        qn = self.connection.ops.quote_name
+        prefix = f"{qn(table)}." if table else ""
+        return ", ".join(prefix + qn(f.column) for f in self.fields)
+
+    def instance(self, row) -> models.Model:
+        values = list(row[: len(self.fields)])
+        for i, (col, convs) in enumerate(self.converters):
+            for conv in convs:
+                values[i] = conv(values[i], col, self.connection)
+        return self.cls.from_db(self.alias, self.names, values)
+
+
+_READERS: dict[tuple[type[models.Model], str], _Reader] = {}
+
+
+def reader(cls: type[models.Model], alias: str = "default") -> _Reader:
+    """The row reader of ``cls`` on a database (built once)."""
+    found = _READERS.get((cls, alias))
+    if found is None:
+        found = _READERS[(cls, alias)] = _Reader(cls, alias)
+    return found
+
+
+_SELECTS: dict[tuple[type[models.Model], str, str], str] = {}
 
 
 def select_one(cls: type[M], where: str, params: list) -> M | None:
@@ -89,37 +131,16 @@ def select_one(cls: type[M], where: str, params: list) -> M | None:
     placeholders), as an instance, or None.
 
     For lookups on every request, such as an API key by its hash: the ORM's
-    query compiler costs more than the query.  The statement is built once
-    (PostgreSQL then runs it prepared) and names its columns rather than
-    ``*``, so a migration that adds one cannot change a prepared result's
-    shape; column values pass through the same converters the ORM applies
-    (SQLite returns dates and times as text).
+    query compiler costs more than the query.  The statement is built once,
+    so PostgreSQL runs it prepared.
     """
     alias = router.db_for_read(cls)
-    connection = connections[alias]
-    key = (cls, where, alias)
-    built = _SELECTS.get(key)
-    if built is None:
-        meta = cls._meta
-        qn = connection.ops.quote_name
-        fields = meta.concrete_fields
-        sql = "SELECT {} FROM {} WHERE {}".format(
-            ", ".join(qn(f.column) for f in fields), qn(meta.db_table), where
-        )
-        converters = []
-        for f in fields:
-            col = f.get_col(meta.db_table)
-            convs = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-            converters.append((col, convs))
-        built = _SELECTS[key] = (sql, [f.attname for f in fields], converters)
-    sql, names, converters = built
-    with connection.cursor() as cursor:
+    rows = reader(cls, alias)
+    sql = _SELECTS.get((cls, where, alias))
+    if sql is None:
+        qn = rows.connection.ops.quote_name
+        sql = _SELECTS[(cls, where, alias)] = f"SELECT {rows.columns()} FROM {qn(cls._meta.db_table)} WHERE {where}"
+    with rows.connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for i, (col, convs) in enumerate(converters):
-        for conv in convs:
-            values[i] = conv(values[i], col, connection)
-    return cls.from_db(alias, names, values)
+    return None if row is None else rows.instance(row)
