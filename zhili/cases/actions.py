@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhili.core import freshness
 from zhili.core.db import insert
 from zhili.core.models import record
 from zhili.places.services import PlaceHit, locate
@@ -221,6 +222,7 @@ def _require_note(note: str, what: str) -> str:
 # --- intake ------------------------------------------------------------------
 
 
+@freshness.in_snapshot  # one statement checks the grids, calendar and step limits it uses
 def case_report(
     *,
     actor,

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from zhili.core import freshness
+
 from .lifecycle import Step
 
 # Defaults for the steps other than handling, as centres commonly set them
@@ -27,18 +29,37 @@ class Limit:
     unit: str
 
 
-def step_limit(step: Step) -> Limit:
-    from django.db import connection
-
+def _limits_sql(connection) -> str:
+    """The whole (small) table as one string: any edit, however made, changes it."""
     from .models import StepLimit
 
-    # Every new case and every move reads one of these rows: plain SQL keeps
-    # the ORM's query compiler off that path.
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT amount, unit FROM {StepLimit._meta.db_table} WHERE step = %s", [step.value])
-        row = cur.fetchone()
-    if row:
-        return Limit(Decimal(str(row[0])), row[1])
+    table = connection.ops.quote_name(StepLimit._meta.db_table)
+    if connection.vendor == "postgresql":
+        return f"(SELECT string_agg(step || '=' || amount::text || ' ' || unit, ',' ORDER BY step) FROM {table})"
+    return f"(SELECT group_concat(step || '=' || amount || ' ' || unit, ',') FROM (SELECT * FROM {table} ORDER BY step))"
+
+
+freshness.register("cases.step_limits", _limits_sql, 1)
+_limits: tuple[tuple | None, dict[str, Limit]] = (None, {})
+
+
+def step_limit(step: Step) -> Limit:
+    """The limit of ``step``: its StepLimit row, else the default.
+
+    Every new case and every move needs one; the rows are kept per process
+    and re-read when the table's content fingerprint moves (one statement
+    with the other fingerprints while a report holds a snapshot)."""
+    global _limits
+    fingerprint = freshness.fingerprint("cases.step_limits")
+    seen, table = _limits
+    if seen != fingerprint:
+        from .models import StepLimit
+
+        table = {s: Limit(Decimal(str(a)), u) for s, a, u in StepLimit.objects.values_list("step", "amount", "unit")}
+        _limits = (fingerprint, table)
+    found = table.get(step.value)
+    if found is not None:
+        return found
     amount, unit = DEFAULT_STEP_LIMITS[step]
     return Limit(amount, unit)
 

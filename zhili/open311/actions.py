@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from zhili.cases import actions as case_actions
 from zhili.cases.lifecycle import IllegalTransition
 from zhili.cases.models import Case, Source
+from zhili.core import freshness
 from zhili.core.db import insert, select_one
 from zhili.core.models import record
 
@@ -103,6 +104,13 @@ def rate_windows_prune(*, now: datetime | None = None) -> dict[str, int]:
 
 _services_lock = threading.Lock()
 _services: tuple[tuple | None, dict[str, Service]] = (None, {})
+freshness.register(
+    "open311.services",
+    lambda c: "(SELECT COUNT(*) FROM {t}), (SELECT MAX({u}) FROM {t})".format(
+        t=c.ops.quote_name(Service._meta.db_table), u=c.ops.quote_name("updated_at")
+    ),
+    2,
+)
 
 
 def active_service(code: str) -> Service | None:
@@ -116,9 +124,7 @@ def active_service(code: str) -> Service | None:
     shared between requests: read them, never change them.
     """
     global _services
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT COUNT(*), MAX(updated_at) FROM {Service._meta.db_table}")
-        fingerprint = tuple(cur.fetchone())
+    fingerprint = freshness.fingerprint("open311.services")
     seen, table = _services
     if seen != fingerprint:
         with _services_lock:
@@ -203,6 +209,7 @@ def _check_files(files) -> None:
         f.seek(0)
 
 
+@freshness.in_snapshot  # one statement checks every cached definition the report relies on
 def request_submit(
     *, api_key: ApiKey | None, data, jurisdiction=None, actor=None, source: str = Source.PUBLIC_API, files=None
 ) -> Submitted:

@@ -16,7 +16,19 @@ from typing import Any
 import numpy as np
 from django.db.models import Max, Min, Q
 
+from zhili.core import freshness
+
 from .models import BoundaryVersion, Division, UnitGrid
+
+freshness.register(
+    "places.boundaries",
+    lambda c: "(SELECT {v} FROM {t} WHERE id = 1), (SELECT {ch} FROM {t} WHERE id = 1)".format(
+        t=c.ops.quote_name(BoundaryVersion._meta.db_table),
+        v=c.ops.quote_name("version"),
+        ch=c.ops.quote_name("changed_at"),
+    ),
+    2,
+)
 
 _lock = threading.Lock()
 _cache: dict[tuple[tuple[int, str], date | None], Any] = {}
@@ -33,14 +45,10 @@ class PlaceHit:
 def boundary_version() -> tuple[int, str]:
     """The counter and the time it moved: a restored or rolled-back database
     can repeat a counter value, never both."""
-    # Read on every lookup: plain SQL, not the ORM's query compiler, since
-    # this one row is all there is to it.
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT version, changed_at FROM {BoundaryVersion._meta.db_table} WHERE id = 1")
-        row = cur.fetchone()
-    if row is None:
+    # Read on every lookup (in one statement with the other fingerprints
+    # when a report holds a freshness snapshot).
+    row = freshness.fingerprint("places.boundaries")
+    if row[0] is None:
         return (0, "")
     changed = row[1]
     return (int(row[0]), changed.isoformat() if hasattr(changed, "isoformat") else str(changed))

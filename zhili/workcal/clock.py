@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 
+from zhili.core import freshness
+
 TZ = ZoneInfo("Asia/Shanghai")
 
 OfficePeriod = tuple[time, time]
@@ -546,15 +548,7 @@ _cache_lock = threading.Lock()
 _cache: tuple[tuple[Any, ...], WorkingCalendar] | None = None
 
 
-def _fingerprint() -> tuple[Any, ...]:
-    """Counts and latest change times of the entered data, in one query.
-
-    Every write of the models bumps an ``updated_at`` (auto_now) or changes a
-    count, so equal fingerprints mean equal data, in every process: the web
-    workers and the task worker each keep their own cache.
-    """
-    from django.db import connection
-
+def _fingerprint_sql(connection) -> str:
     from .models import CalendarYear, HolidayDay
 
     qn = connection.ops.quote_name
@@ -563,9 +557,20 @@ def _fingerprint() -> tuple[Any, ...]:
         table = qn(model._meta.db_table)
         column = qn(model._meta.get_field("updated_at").column)
         parts.append(f"(SELECT COUNT(*) FROM {table}), (SELECT MAX({column}) FROM {table})")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        return tuple(cursor.fetchone())
+    return ", ".join(parts)
+
+
+freshness.register("workcal.entered", _fingerprint_sql, 4)
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """Counts and latest change times of the entered data, in one query.
+
+    Every write of the models bumps an ``updated_at`` (auto_now) or changes a
+    count, so equal fingerprints mean equal data, in every process: the web
+    workers and the task worker each keep their own cache.
+    """
+    return freshness.fingerprint("workcal.entered")
 
 
 def configured_office_hours() -> tuple[OfficePeriod, ...]:
