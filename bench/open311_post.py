@@ -18,6 +18,9 @@ and drives, for ``--duration`` seconds each, in alternating slices:
 * ``POST /bench/bare/``: the same body to a view that only parses the form
   (bench/bare_wsgi.py), through the same middleware.
 
+``--profile N`` then profiles N requests in-process (sorted by cumulative
+time; ``BENCH_SORT=tottime BENCH_TOP=45`` change the order and length).
+
 The HTTP harness (clients on plain sockets, CPU accounting of gunicorn,
 PostgreSQL and the load generator, the summary) is bench/case_intake.py's.
 """
