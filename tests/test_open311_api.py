@@ -207,6 +207,26 @@ def test_revoked_key_and_rate_limit(client, services, settings):
     assert post(client, secret).status_code == 403
 
 
+def test_reads_with_a_key_are_logged_with_it_and_count_against_it(client, services):
+    """Keys are optional on GET; a read that carries one is checked, counted
+    in the key's window (not the IP's) and logged with the key."""
+    key_obj, secret = api_key_issue(actor=None, name="街道 app", rate_per_minute=3)
+    assert client.get("/open311/v2/services.json").status_code == 200
+    assert not RequestLog.objects.exists()  # anonymous reads are limited per IP, not logged
+    assert client.get("/open311/v2/services.json", {"api_key": secret}).status_code == 200
+    assert client.get("/open311/v2/requests/999999.json", {"api_key": secret}).status_code == 404
+    assert list(RequestLog.objects.order_by("id").values_list("api_key", "method", "status")) == [
+        (key_obj.pk, "GET", 200),
+        (key_obj.pk, "GET", 404),
+    ]
+    assert post(client, secret).status_code == 201
+    assert client.get("/open311/v2/services.json", {"api_key": secret}).status_code == 429
+    api_key_revoke(actor=None, key=key_obj)
+    r = client.get("/open311/v2/services.json", {"api_key": secret})
+    assert r.status_code == 403 and "not valid" in r.json()[0]["description"]
+    assert client.get("/open311/v2/services.json", {"api_key": ""}).status_code == 200  # empty = absent
+
+
 def test_rejected_requests_count_in_the_rate_window(client, services):
     """The window is counted before (and apart from) the request's own
     transaction: a flood of invalid requests is limited like valid ones."""

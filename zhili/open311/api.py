@@ -61,8 +61,16 @@ def endpoint(methods: tuple[str, ...]) -> Callable:
                 data = request.POST if request.method == "POST" else request.GET
                 jurisdiction = _jurisdiction(param(data, "jurisdiction_id"))
                 if request.method != "POST":
-                    actions.rate_check(f"ip:{_client_ip(request)}", settings.ZHILI_OPEN311_READS_PER_MINUTE)
-                    return view(request, data, fmt, jurisdiction, *args, **kwargs)
+                    if param(data, "api_key") is None:
+                        actions.rate_check(f"ip:{_client_ip(request)}", settings.ZHILI_OPEN311_READS_PER_MINUTE)
+                        return view(request, data, fmt, jurisdiction, *args, **kwargs)
+                    # A read with a key counts against the key's limit (an
+                    # app's server reads for many residents from one address)
+                    # and is logged with it, like every request with a key.
+                    _authenticate(request, data)
+                    response = view(request, data, fmt, jurisdiction, *args, **kwargs)
+                    _log(request, response.status_code)
+                    return response
                 # The key, its rate window and its last use commit first, on
                 # their own: inside the request's transaction the counter row
                 # would stay locked until the commit and serialise every
@@ -75,7 +83,7 @@ def endpoint(methods: tuple[str, ...]) -> Callable:
                 return response
             except Open311Error as exc:
                 response = render_errors(fmt, exc.status, exc.errors)
-            if request.method == "POST":
+            if request.method == "POST" or request.open311_key is not None:
                 _log(request, response.status_code)
             return response
 
