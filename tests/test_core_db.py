@@ -113,3 +113,30 @@ def test_select_one_reads_what_the_orm_reads(admin_qian):
     assert got.revoked_at is None
     assert not got._state.adding
     assert select_one(ApiKey, "key_hash = %s", ["missing"]) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_follow_the_thread_connection():
+    """A gthread worker or a test's live server runs requests on several
+    threads, each with its own connection: a reader built on one thread must
+    not be used on another (Django refuses to share connections)."""
+    import threading
+
+    from django.db import connections
+
+    assert select_one(ApiKey, "key_hash = %s", ["none"]) is None  # builds this thread's reader
+    seen = []
+
+    def other_thread():
+        try:
+            seen.append(select_one(ApiKey, "key_hash = %s", ["none"]))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            seen.append(exc)
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    t.join()
+    assert seen == [None]
+    assert select_one(ApiKey, "key_hash = %s", ["none"]) is None

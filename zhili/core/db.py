@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TypeVar
 
 from django.db import connections, models, router
@@ -85,8 +86,7 @@ class _Reader:
     way the ORM does: each column through the converters the ORM applies
     (SQLite returns dates and times as text), then ``Model.from_db``."""
 
-    def __init__(self, cls: type[models.Model], alias: str) -> None:
-        connection = connections[alias]
+    def __init__(self, cls: type[models.Model], alias: str, connection) -> None:
         meta = cls._meta
         self.cls, self.alias, self.connection = cls, alias, connection
         self.fields = meta.concrete_fields
@@ -112,14 +112,21 @@ class _Reader:
         return self.cls.from_db(self.alias, self.names, values)
 
 
-_READERS: dict[tuple[type[models.Model], str], _Reader] = {}
+# Per thread: a reader holds its thread's connection (Django's connections are
+# thread-local, and its converters are bound to that connection's operations),
+# so the threads of a gthread worker or of a test's live server each build their own.
+_readers = threading.local()
 
 
 def reader(cls: type[models.Model], alias: str = "default") -> _Reader:
-    """The row reader of ``cls`` on a database (built once)."""
-    found = _READERS.get((cls, alias))
-    if found is None:
-        found = _READERS[(cls, alias)] = _Reader(cls, alias)
+    """The row reader of ``cls`` on this thread's connection to ``alias`` (built once)."""
+    connection = connections[alias]
+    cache = getattr(_readers, "cache", None)
+    if cache is None:
+        cache = _readers.cache = {}
+    found = cache.get((cls, alias))
+    if found is None or found.connection is not connection:
+        found = cache[(cls, alias)] = _Reader(cls, alias, connection)
     return found
 
 
