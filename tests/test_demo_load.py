@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -11,6 +13,7 @@ from zhili.accounts.models import OrgUnit, User
 from zhili.cases.models import Case
 from zhili.cases.synthetic import NUMBER_PREFIX
 from zhili.demo.load import demo_loaded, demo_password, load_demo, remove_demo
+from zhili.open311.models import ServiceRequest
 from zhili.places.models import Dataset, Division, Facility, ResponsibilityGrid, UnitGrid
 from zhili.plans.models import Plan, ProgressReport, SupervisionNotice
 from zhili.workcal.clock import CalendarDataMissing, add_working_days
@@ -37,7 +40,17 @@ def test_demo_command_loads_once_and_resets(db, capsys, client):
     except CalendarDataMissing:  # late December, before next year's holidays are entered
         calendar_ahead = False
     if calendar_ahead:
-        assert live.count() == 21
+        assert live.filter(source="inspector").count() == 21
+        # Residents' reports: moderated as an intake operator would, some
+        # supported, one closed; the public sees the approved ones only.
+        reports = ServiceRequest.objects.filter(case__in=live)
+        assert reports.count() == 9 and live.filter(source="resident").count() == 9
+        assert sorted(reports.values_list("moderation", flat=True)) == ["approved"] * 6 + ["hidden"] + ["pending"] * 2
+        public = client.get("/open311/v2/requests.json?extensions=true").json()
+        assert len(public) == 6 and sum(r["support_count"] for r in public) == 9
+        assert {r["status"] for r in public} == {"open", "closed"}
+        assert "13800000000" not in json.dumps(public, ensure_ascii=False)  # edited out by the moderator
+        assert reports.filter(case__state="closed").count() == 1
         for username in ["shouli1", "zhiban1", "paiqian1", "chuzhi.cgj1", "jiandu1", "jiandu2"]:
             client.force_login(User.objects.get(username=username))
             page = client.get("/cases/").content.decode()

@@ -297,9 +297,34 @@ def test_batch_service_returns_a_token_that_resolves(client, services, key):
 # --- GET requests ------------------------------------------------------------------
 
 
+def test_the_api_shows_the_moderated_text_never_the_original(client, services, key, people):
+    """Description, status notes and update history carry what the public
+    pages carry: the moderated text; the original stays with the case."""
+    from zhili.open311.actions import report_moderate
+
+    rid = post(client, key, description="井盖缺失，我的电话 13800000000").json()[0]["service_request_id"]
+    everything = f"/open311/v2/requests.json?service_request_id={rid}&extensions=true"
+    assert "13800000000" not in json.dumps(client.get(everything).json(), ensure_ascii=False)
+    sr = ServiceRequest.objects.get(case__number=rid)
+    report_moderate(actor=people["intake"], request=sr, decision="approved", public_text="井盖缺失")
+    got = client.get(f"/open311/v2/requests/{rid}.json?extensions=true").json()[0]
+    assert got["description"] == "井盖缺失" and "13800000000" not in json.dumps(got, ensure_ascii=False)
+    assert [r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()] == [rid]
+    report_moderate(actor=people["intake"], request=sr, decision="hidden")
+    assert client.get("/open311/v2/requests.json").json() == []
+    assert client.get(f"/open311/v2/requests/{rid}.json").json()[0]["description"] == ""
+    assert Case.objects.get(number=rid).description.endswith("13800000000")  # kept for staff
+
+
 def test_get_requests_filters_and_windows(client, services, key):
     numbers = [post(client, key).json()[0]["service_request_id"] for _ in range(3)]
     vend = post(client, key, service_code="car-parking", **{"attribute[amount]": None}).json()[0]["service_request_id"]
+    # Browsing shows moderated reports only (as the public pages do); by number
+    # a report is found at once, its description withheld until moderated.
+    assert client.get("/open311/v2/requests.json").json() == []
+    mine = client.get(f"/open311/v2/requests.json?service_request_id={vend}").json()
+    assert [(r["service_request_id"], r["description"]) for r in mine] == [(vend, "")]
+    ServiceRequest.objects.update(moderation="approved")
     body = client.get("/open311/v2/requests.json").json()
     assert {r["service_request_id"] for r in body} == {*numbers, vend}
     assert all(set(r) == REQUEST_FIELDS for r in body)
@@ -361,6 +386,7 @@ def test_jurisdictions(client, services, key):
     Jurisdiction.objects.create(jurisdiction_id="minghu.example.gov.cn", name="测试区", district_code="440699", is_default=True)
     Jurisdiction.objects.create(jurisdiction_id="other.example.gov.cn", name="其他区", district_code="440600")
     assert post(client, key, jurisdiction_id="minghu.example.gov.cn").status_code == 201
+    ServiceRequest.objects.update(moderation="approved")
     r = post(client, key, jurisdiction_id="other.example.gov.cn")
     assert r.status_code == 400 and "outside jurisdiction" in r.json()[0]["description"]
     assert len(client.get("/open311/v2/requests.json?jurisdiction_id=minghu.example.gov.cn").json()) == 1

@@ -21,6 +21,7 @@ import pytest
 
 from tests.fixtures_places import X0, Y0
 from zhili.open311.actions import api_key_issue, services_load
+from zhili.open311.models import ServiceRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -188,6 +189,9 @@ def test_error_statuses_and_format(server, fmt):
 def test_utf8_round_trip(server):
     c, key = server
     rid = new_request(c, key, description="井盖缺失——危险！①")[0]["service_request_id"]
+    # The public description is the moderated text: none before moderation.
+    assert c.json("GET", f"requests/{rid}")[0]["description"] == ""
+    ServiceRequest.objects.filter(case__number=rid).update(moderation="approved")
     assert c.json("GET", f"requests/{rid}")[0]["description"] == "井盖缺失——危险！①"
     root = c.xml("GET", f"requests/{rid}")
     assert root.find("request/description").text == "井盖缺失——危险！①"

@@ -33,14 +33,14 @@ _SCRIPT: list[tuple[str, str, str]] = [
     ("event:07001", "居民楼道口墙面喷涂办证小广告。", "to_check"),
     ("event:06010", "路口垃圾收集点满溢未清运。", "to_close"),
 ]
-_ORDER = ["reported", "verifying", "to_file", "to_dispatch", "handling", "to_check", "to_close"]
+STAGES = ["reported", "verifying", "to_file", "to_dispatch", "handling", "to_check", "to_close"]
 
 
-def _user(username: str) -> User | None:
+def demo_user(username: str) -> User | None:
     return User.objects.filter(username=username).first()
 
 
-def _handler_for(case: Case) -> User | None:
+def handler_for(case: Case) -> User | None:
     if case.assigned_unit_id is None:
         return None
     return (
@@ -58,7 +58,7 @@ def _category(catalogue: Catalogue, key: str) -> Category | None:
 def load_demo_live_cases(now: datetime | None = None) -> list[Case]:
     """Report and move the scripted cases; returns them (empty without the demo)."""
     now = now or timezone.now()
-    intake, lead, dispatcher = _user("shouli1"), _user("zhiban1"), _user("paiqian1")
+    intake, lead, dispatcher = demo_user("shouli1"), demo_user("zhiban1"), demo_user("paiqian1")
     catalogue = Catalogue.objects.filter(is_default=True).first()
     if None in (intake, lead, dispatcher, catalogue):
         return []
@@ -118,11 +118,13 @@ def _script_case(
         reported_at=at,
         now=at,
     )
-    return _advance(case, stage, at, inspector, intake, lead, dispatcher)
+    return advance(case, stage, at, inspector, intake, lead, dispatcher)
 
 
-def _advance(case: Case, stage: str, at: datetime, inspector, intake, lead, dispatcher) -> Case:
-    target = _ORDER.index(stage)
+def advance(case: Case, stage: str, at: datetime, inspector, intake, lead, dispatcher) -> Case:
+    """Move ``case`` through the lifecycle up to ``stage`` (one of ``STAGES``)
+    by the demo's personas, one step every 40 minutes after ``at``."""
+    target = STAGES.index(stage)
     steps = 0
 
     def t() -> datetime:
@@ -139,7 +141,7 @@ def _advance(case: Case, stage: str, at: datetime, inspector, intake, lead, disp
     if target >= 4:
         case = actions.case_dispatch(actor=dispatcher, case_id=case.pk, now=t())
     if target >= 5:
-        handler = _handler_for(case)
+        handler = handler_for(case)
         if handler is None:
             return case
         case = actions.case_feedback(

@@ -211,10 +211,18 @@ def _check_files(files) -> None:
 
 @freshness.in_snapshot  # one statement checks every cached definition the report relies on
 def request_submit(
-    *, api_key: ApiKey | None, data, jurisdiction=None, actor=None, source: str = Source.PUBLIC_API, files=None
+    *,
+    api_key: ApiKey | None,
+    data,
+    jurisdiction=None,
+    actor=None,
+    source: str = Source.PUBLIC_API,
+    files=None,
+    now: datetime | None = None,
 ) -> Submitted:
     """POST /requests: validate everything first, then create the case (realtime)
-    or queue it (batch) — all or nothing."""
+    or queue it (batch) — all or nothing.  ``now``: the time of the report
+    (default: now; the demo files reports of the past hours)."""
     code = (data.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, 400, _("service_code is required"))
@@ -282,7 +290,7 @@ def request_submit(
         sr.public_text = text
         case = None
         if service.type != Service.Type.BATCH or files:
-            case = _create_case(sr, actor=actor, place=hit)
+            case = _create_case(sr, actor=actor, place=hit, now=now)
             sr.case = case
         insert(sr)
         if files and case is not None:
@@ -299,7 +307,7 @@ def request_submit(
     return Submitted(sr, case)
 
 
-def _create_case(sr: ServiceRequest, *, actor=None, place=None) -> Case:
+def _create_case(sr: ServiceRequest, *, actor=None, place=None, now: datetime | None = None) -> Case:
     p = sr.payload
     try:
         return case_actions.case_report(
@@ -313,6 +321,8 @@ def _create_case(sr: ServiceRequest, *, actor=None, place=None) -> Case:
             contact_name=f"{sr.last_name}{sr.first_name}".strip(),
             contact_phone=sr.phone,
             place=place,
+            reported_at=now,
+            now=now,
         )
     except ValidationError as exc:
         raise Open311Error(400, 400, "; ".join(exc.messages)) from None

@@ -223,6 +223,9 @@ def _get_requests(request, data, fmt, jurisdiction):
     if ids:
         qs = qs.filter(number__in=[i.strip() for i in ids.split(",") if i.strip()])
     else:
+        # Browsing shows what the public pages show: moderated reports only.
+        # A client that knows its request's number still follows it.
+        qs = qs.filter(service_request__moderation=ServiceRequest.Moderation.APPROVED)
         codes = param(data, "service_code")
         if codes:
             qs = qs.filter(service_request__service__service_code__in=[c.strip() for c in codes.split(",")])
@@ -275,8 +278,11 @@ def _paging(data) -> tuple[int, int]:
 def _request_items(cases: list[Case], extensions: bool) -> list[dict]:
     notes: dict[int, str] = {}
     if cases:
+        # The report's own event carries the resident's original text: the
+        # public gets the moderated description instead (as on the pages).
         for case_id, note in (
             CaseEvent.objects.filter(case_id__in=[c.pk for c in cases], public=True)
+            .exclude(action="report")
             .exclude(note="")
             .order_by("case_id", "at", "id")
             .values_list("case_id", "note")
@@ -291,7 +297,9 @@ def _request_items(cases: list[Case], extensions: bool) -> list[dict]:
             "status_notes": notes.get(c.pk, ""),
             "service_name": sr.service.service_name,
             "service_code": sr.service.service_code,
-            "description": c.description,
+            # The moderated text, as on the public pages; the original stays
+            # in the case, for staff.  Nothing before moderation or when hidden.
+            "description": sr.public_text if sr.moderation == ServiceRequest.Moderation.APPROVED else "",
             "agency_responsible": c.assigned_unit.name if c.assigned_unit else "",
             "service_notice": "",
             "requested_datetime": w3c(c.reported_at),
@@ -310,7 +318,7 @@ def _request_items(cases: list[Case], extensions: bool) -> list[dict]:
             item["attributes"] = [{"code": k, "value": v if not isinstance(v, list) else ",".join(v)} for k, v in sr.attributes.items()]
             item["updates"] = [
                 {"update_id": str(e.pk), "status": EXTENDED_STATUS.get(e.to_state, "OPEN"), "updated_datetime": w3c(e.at), "description": e.note}
-                for e in c.events.filter(public=True).order_by("at", "id")
+                for e in c.events.filter(public=True).exclude(action="report").order_by("at", "id")
             ]
         out.append(item)
     return out

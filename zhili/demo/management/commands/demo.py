@@ -62,10 +62,12 @@ class Command(BaseCommand):
             # An action plan being run, and a year of cases, for the
             # supervision, case and evaluation pages.
             from zhili.cases.demo import load_demo_live_cases
+            from zhili.open311.demo import load_demo_reports
             from zhili.plans.demo import load_demo_plan
 
             load_demo_plan()
             load_demo_live_cases()
+            load_demo_reports()
             if cases is None:
                 cases = DEMO_CASES
             self.stdout.write(d.note)
