@@ -110,6 +110,9 @@ def test_lookup_support_and_reopen(client, services, people, org):
     A.case_feedback(actor=None, case_id=case.pk, note="已清理")
     A.case_check(actor=people["inspector"], case_id=case.pk, passed=True)
     A.case_close(actor=people["lead"], case_id=case.pk)
+    # The progress shows each step by its name (in the page's language) and its public note.
+    page = client.get(f"/report/lookup/?number={case.number}").content.decode()
+    assert "Close" in page and "已清理" in page and "send_to_verify" not in page and "· close<" not in page
     r = client.post(f"/report/{case.number}/reopen/", {"reason": "又堆满了"}, follow=True)
     assert "reopened" in r.content.decode()
     case.refresh_from_db()

@@ -188,3 +188,20 @@ def allowed_actions(state: State | str, roles: frozenset[Role] | set[Role], *, s
         for a, rule in RULES.items()
         if state in rule.sources and (superuser or set(roles) & rule.roles)
     ]
+
+
+# Timeline entries that are not lifecycle actions.
+_EVENT_LABELS = {
+    "report": _("Reported"),
+    "merged_in": _("A duplicate was merged in"),
+    "overdue": _("Step overdue"),
+    "media": _("Photos added"),
+}
+
+
+def event_label(action: str) -> str:
+    """What a timeline entry's ``action`` is called on a page (staff or public)."""
+    try:
+        return str(ACTION_LABELS[Action(action)])
+    except ValueError:
+        return str(_EVENT_LABELS.get(action, action))

@@ -37,14 +37,13 @@ from .catalogue import TimeUnit
 from .clocks import DEFAULT_STEP_LIMITS
 from .forms import ACTION_FORMS, SORT_ORDER, ActionForm, CaseFilterForm, ReportForm, form_key
 from .lifecycle import (
-    ACTION_LABELS,
     FINAL_STATES,
     STATE_LABELS,
     STEP_OF_STATE,
-    Action,
     IllegalTransition,
     State,
     allowed_actions,
+    event_label,
 )
 from .media import case_attach_media
 from .models import Case, CaseEvent, ExtensionRequest, StepLimit
@@ -420,20 +419,7 @@ PRIMARY = [
     "decide_extension",
     "unpark",
 ]
-_ACTIONS = {a.value for a in Action}
 _STATES = {s.value for s in State}
-
-
-def event_label(action: str) -> str:
-    if action in _ACTIONS:
-        return str(ACTION_LABELS[Action(action)])
-    labels = {
-        "report": _("Reported"),
-        "merged_in": _("A duplicate was merged in"),
-        "overdue": _("Step overdue"),
-        "media": _("Photos added"),
-    }
-    return labels.get(action, action)
 
 
 def event_detail(event: CaseEvent) -> str:

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhili.cases.lifecycle import event_label
 from zhili.cases.models import Case, Source
 from zhili.places.coords import convert
 
@@ -98,7 +99,10 @@ def report_token(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _public_events(case: Case):
-    return case.events.filter(public=True).exclude(action="report").order_by("at", "id")
+    events = list(case.events.filter(public=True).exclude(action="report").order_by("at", "id"))
+    for e in events:
+        e.label = event_label(e.action)
+    return events
 
 
 def report_lookup(request: HttpRequest) -> HttpResponse:

@@ -359,17 +359,9 @@ class CaseEventSerializer(serializers.ModelSerializer):
         ]
 
     def get_action_label(self, event: CaseEvent) -> str:
-        from zhili.cases.lifecycle import ACTION_LABELS
+        from zhili.cases.lifecycle import event_label
 
-        extra = {
-            "report": _("Report"),
-            "merged_in": _("Duplicate merged in"),
-            "overdue": _("Step overdue"),
-        }
-        try:
-            return str(ACTION_LABELS[Action(event.action)])
-        except ValueError:
-            return str(extra.get(event.action, event.action))
+        return event_label(event.action)
 
     def get_from_state_label(self, event: CaseEvent) -> str:
         return _state_label(event.from_state)
