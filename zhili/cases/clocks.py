@@ -40,7 +40,12 @@ def _limits_sql(connection) -> str:
 
 
 freshness.register("cases.step_limits", _limits_sql, 1)
-_limits: tuple[tuple | None, dict[str, Limit]] = (None, {})
+
+
+def _load_limits() -> dict[str, Limit]:
+    from .models import StepLimit
+
+    return {s: Limit(Decimal(str(a)), u) for s, a, u in StepLimit.objects.values_list("step", "amount", "unit")}
 
 
 def step_limit(step: Step) -> Limit:
@@ -49,15 +54,7 @@ def step_limit(step: Step) -> Limit:
     Every new case and every move needs one; the rows are kept per process
     and re-read when the table's content fingerprint moves (one statement
     with the other fingerprints while a report holds a snapshot)."""
-    global _limits
-    fingerprint = freshness.fingerprint("cases.step_limits")
-    seen, table = _limits
-    if seen != fingerprint:
-        from .models import StepLimit
-
-        table = {s: Limit(Decimal(str(a)), u) for s, a, u in StepLimit.objects.values_list("step", "amount", "unit")}
-        _limits = (fingerprint, table)
-    found = table.get(step.value)
+    found = freshness.cached("cases.step_limits", _load_limits).get(step.value)
     if found is not None:
         return found
     amount, unit = DEFAULT_STEP_LIMITS[step]

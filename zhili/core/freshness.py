@@ -37,6 +37,7 @@ class _Probe:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 _PROBES: dict[str, _Probe] = {}
 _SQL: dict[tuple[str, tuple[str, ...]], str] = {}
 _snapshot: ContextVar[dict[str, tuple] | None] = ContextVar("zhili_freshness", default=None)
@@ -81,6 +82,25 @@ def in_snapshot(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+_cached: dict[str, tuple[tuple, object]] = {}
+
+
+def cached(name: str, load: Callable[[], T]) -> T:
+    """``load()``'s result, kept per process until fingerprint ``name`` moves.
+
+    For small reference tables read on every report: the check is the
+    fingerprint (shared with the snapshot), the reload is ``load``.  The
+    result is shared between requests and threads: read it, never change it.
+    """
+    fp = fingerprint(name)
+    hit = _cached.get(name)
+    if hit is not None and hit[0] == fp:
+        return hit[1]  # type: ignore[return-value]
+    value = load()
+    _cached[name] = (fp, value)
+    return value
 
 
 def _read(names: tuple[str, ...]) -> dict[str, tuple]:

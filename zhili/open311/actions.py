@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,8 +101,6 @@ def rate_windows_prune(*, now: datetime | None = None) -> dict[str, int]:
 # --- service requests ----------------------------------------------------------------
 
 
-_services_lock = threading.Lock()
-_services: tuple[tuple | None, dict[str, Service]] = (None, {})
 freshness.register(
     "open311.services",
     lambda c: "(SELECT COUNT(*) FROM {t}), (SELECT MAX({u}) FROM {t})".format(
@@ -123,15 +120,12 @@ def active_service(code: str) -> Service | None:
     through their service, which bumps ``updated_at``).  The objects are
     shared between requests: read them, never change them.
     """
-    global _services
-    fingerprint = freshness.fingerprint("open311.services")
-    seen, table = _services
-    if seen != fingerprint:
-        with _services_lock:
-            rows = Service.objects.filter(active=True).select_related("category").prefetch_related("attributes")
-            table = {s.service_code: s for s in rows}
-            _services = (fingerprint, table)
-    return table.get(code)
+    return freshness.cached("open311.services", _load_services).get(code)
+
+
+def _load_services() -> dict[str, Service]:
+    rows = Service.objects.filter(active=True).select_related("category").prefetch_related("attributes")
+    return {s.service_code: s for s in rows}
 
 
 @dataclass

@@ -60,22 +60,17 @@ def endpoint(methods: tuple[str, ...]) -> Callable:
                     raise Open311Error(405, 405, f"method {request.method} is not allowed here")
                 data = request.POST if request.method == "POST" else request.GET
                 jurisdiction = _jurisdiction(param(data, "jurisdiction_id"))
-                if request.method != "POST":
-                    if param(data, "api_key") is None:
-                        actions.rate_check(f"ip:{_client_ip(request)}", settings.ZHILI_OPEN311_READS_PER_MINUTE)
-                        return view(request, data, fmt, jurisdiction, *args, **kwargs)
-                    # A read with a key counts against the key's limit (an
-                    # app's server reads for many residents from one address)
-                    # and is logged with it, like every request with a key.
-                    _authenticate(request, data)
-                    response = view(request, data, fmt, jurisdiction, *args, **kwargs)
-                    _log(request, response.status_code)
-                    return response
-                # The key, its rate window and its last use commit first, on
-                # their own: inside the request's transaction the counter row
-                # would stay locked until the commit and serialise every
-                # request of the key.  Then the request, its case and the log
-                # entry land together, in one commit.
+                if request.method != "POST" and param(data, "api_key") is None:
+                    actions.rate_check(f"ip:{_client_ip(request)}", settings.ZHILI_OPEN311_READS_PER_MINUTE)
+                    return view(request, data, fmt, jurisdiction, *args, **kwargs)
+                # Every POST, and every read that carries a key (it counts
+                # against the key's limit, not the address's: an app's server
+                # reads for many residents from one address), is logged with
+                # its key.  The key, its rate window and its last use commit
+                # first, on their own: inside the request's transaction the
+                # counter row would stay locked until the commit and serialise
+                # every request of the key.  Then the request, its case and
+                # the log entry land together, in one commit.
                 _authenticate(request, data)
                 with transaction.atomic():
                     response = view(request, data, fmt, jurisdiction, *args, **kwargs)
